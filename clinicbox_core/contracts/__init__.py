@@ -1,0 +1,35 @@
+"""The MQTT contract between boxes and the cloud: topics and versioned message models."""
+
+from clinicbox_core.contracts.messages import (
+    SCHEMA_VERSION,
+    BoxReported,
+    CardInserted,
+    CardRemoved,
+    Command,
+    CommandResult,
+    Event,
+    OutboxAck,
+    PrintJob,
+    PrintResult,
+    parse_command,
+    parse_event,
+)
+from clinicbox_core.contracts.topics import Channel, Topic, cloud_shared_subscription
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "BoxReported",
+    "CardInserted",
+    "CardRemoved",
+    "Channel",
+    "Command",
+    "CommandResult",
+    "Event",
+    "OutboxAck",
+    "PrintJob",
+    "PrintResult",
+    "Topic",
+    "cloud_shared_subscription",
+    "parse_command",
+    "parse_event",
+]

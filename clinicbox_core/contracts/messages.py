@@ -1,0 +1,131 @@
+"""Versioned pydantic models for every MQTT message.
+
+Every payload is JSON with ``schema_version``. A receiver accepts versions it knows and refuses
+others with a typed error rather than guessing. Bodies are discriminated by ``type``.
+
+Box → cloud ``evt`` messages are :class:`Event` envelopes carrying the box's outbox ``seq``
+(monotonic per box, starts at 1) and a UUID; the cloud acknowledges with an :class:`OutboxAck`
+command naming the highest contiguous seq it has stored, and the box deletes nothing before that.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from clinicbox_core.nhi.card import NhiCardBasic
+from clinicbox_core.printdoc import PrintDocument
+
+SCHEMA_VERSION = 1
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---- event bodies (box → cloud, durable through the outbox) ---------------------------------
+
+
+class CardInserted(_Msg):
+    type: Literal["card.inserted"] = "card.inserted"
+    reader: str
+    card: NhiCardBasic
+
+
+class CardRemoved(_Msg):
+    type: Literal["card.removed"] = "card.removed"
+    reader: str
+
+
+class PrintResult(_Msg):
+    """Outcome of a print job; ``reason`` is a stable code (``offline``, ``paper_out``...)."""
+
+    type: Literal["print.result"] = "print.result"
+    job_id: uuid.UUID
+    status: Literal["done", "failed"]
+    reason: str | None = None
+    detail: str | None = None
+
+
+EventBody = Annotated[CardInserted | CardRemoved | PrintResult, Field(discriminator="type")]
+
+
+class Event(_Msg):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    box_id: str
+    seq: int = Field(ge=1)
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    occurred_at: datetime = Field(default_factory=_now)
+    body: EventBody
+
+
+# ---- command bodies (cloud → box) ------------------------------------------------------------
+
+
+class PrintJob(_Msg):
+    type: Literal["print"] = "print"
+    job_id: uuid.UUID
+    printer: str = Field(description="logical printer role on the box: drugbag, receipt, slip")
+    document: PrintDocument
+
+
+class OutboxAck(_Msg):
+    """The cloud has stored every event of this box up to and including ``upto_seq``."""
+
+    type: Literal["outbox.ack"] = "outbox.ack"
+    upto_seq: int = Field(ge=0)
+
+
+CommandBody = Annotated[PrintJob | OutboxAck, Field(discriminator="type")]
+
+
+class Command(_Msg):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    command_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    issued_at: datetime = Field(default_factory=_now)
+    body: CommandBody
+
+
+class CommandResult(_Msg):
+    """Box → cloud reply to a command; ``error_code`` is stable, ``detail`` is for humans."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    command_id: uuid.UUID
+    box_id: str
+    ok: bool
+    error_code: str | None = None
+    detail: str | None = None
+
+
+# ---- twin (reported) -------------------------------------------------------------------------
+
+
+class BoxReported(_Msg):
+    """Retained current state of a box; also sent as the MQTT last will with online=False."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    box_id: str
+    online: bool
+    software_version: str = ""
+    readers: list[str] = Field(default_factory=list)
+    outbox_depth: int = 0
+    at: datetime = Field(default_factory=_now)
+
+
+_EVENT = TypeAdapter(Event)
+_COMMAND = TypeAdapter(Command)
+
+
+def parse_event(payload: bytes | str) -> Event:
+    return _EVENT.validate_json(payload)
+
+
+def parse_command(payload: bytes | str) -> Command:
+    return _COMMAND.validate_json(payload)
