@@ -1,0 +1,35 @@
+"""Typed configuration of a cloud process (``clinicbox cloud --config cloud.toml``).
+
+Environment variables ``CLINICBOX_CLOUD__<FIELD>`` (nested with ``__``) override the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from clinicbox_core.settings_models import MqttSettings
+
+
+class CloudSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLINICBOX_CLOUD__", env_nested_delimiter="__")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///var/cloud/clinicbox.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+psycopg://...",
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    session_secret: str = Field(
+        default="", description="32+ random bytes, base64; empty = random per process start"
+    )
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    mqtt_client_id: str = Field(default="cloud-1", description="unique per cloud process")
+
+    @classmethod
+    def from_file(cls, path: Path) -> CloudSettings:
+        with path.open("rb") as fh:
+            return cls(**tomllib.load(fh))

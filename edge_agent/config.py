@@ -1,0 +1,61 @@
+"""Typed configuration of the box, read from a TOML file (``clinicbox box --config box.toml``).
+
+Every field is documented here; docs/configuration.md is checked against this module by a test.
+Environment variables ``CLINICBOX_BOX__<SECTION>__<FIELD>`` override the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from clinicbox_core.settings_models import MqttSettings
+
+
+class CardSettings(BaseModel):
+    """PC/SC card readers. All readers are watched unless ``reader_filter`` is set."""
+
+    reader_filter: str | None = Field(
+        default=None, description="only readers whose name contains this text"
+    )
+    poll_timeout_ms: int = Field(default=500, ge=50, le=10_000)
+
+
+class PrinterSettings(BaseModel):
+    """One attached printer and the document roles it serves (drugbag, receipt, slip)."""
+
+    name: str
+    roles: list[str] = Field(default_factory=lambda: ["drugbag", "receipt", "slip"])
+    backend: Literal["network", "usb", "serial"] = "network"
+    host: str = "127.0.0.1"
+    port: int = 9100
+    usb_vendor_id: int | None = None
+    usb_product_id: int | None = None
+    serial_device: str | None = None
+    baudrate: int = 9600
+    cjk_mode: Literal["big5", "raster"] = Field(
+        default="big5",
+        description="big5: text in the printer's Chinese mode; raster: every line as an image",
+    )
+    columns: int = Field(default=42, ge=24, le=64, description="characters per line, ASCII")
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class BoxSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLINICBOX_BOX__", env_nested_delimiter="__")
+
+    box_id: str = Field(description="unique box identifier (serial number)")
+    tenant: str = Field(description="the clinic this box serves (tenant slug)")
+    data_dir: Path = Field(default=Path("var/box"), description="outbox and state live here")
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    card: CardSettings = Field(default_factory=CardSettings)
+    printers: list[PrinterSettings] = Field(default_factory=list)
+
+    @classmethod
+    def from_file(cls, path: Path) -> BoxSettings:
+        with path.open("rb") as fh:
+            return cls(**tomllib.load(fh))
