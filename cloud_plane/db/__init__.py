@@ -1,0 +1,1 @@
+"""The cloud database: SQLAlchemy Core tables, engine set-up and Alembic migrations."""

@@ -1,0 +1,45 @@
+"""Tables of the box link: the idempotent inbox of box events and each box's last known state."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from cloud_plane.db.metadata import metadata
+
+# One row per box event ever applied. The unique (box_id, seq) makes a redelivered event a no-op:
+# the consumer inserts this row in the same transaction as the event's effect.
+box_inbox = Table(
+    "box_inbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("tenant_slug", String(64), nullable=False),
+    Column("box_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_type", String(64), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("box_id", "seq", name="uq_box_inbox_box_seq"),
+)
+
+# Last reported state of each box (the retained ``reported`` message), for the front desk's
+# "box online" indicator and later the fleet console.
+box_status = Table(
+    "box_status",
+    metadata,
+    Column("box_id", String(64), primary_key=True),
+    Column("tenant_slug", String(64), nullable=False),
+    Column("online", Boolean, nullable=False),
+    Column("reported", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
