@@ -1,0 +1,258 @@
+"""``clinicbox demo``: the whole system on one machine, with a demo clinic.
+
+Starts, in order: certificates, a Mosquitto with TLS on a free port, pcscd with the virtual
+reader, the virtual NHI card (vpcd), the virtual ESC/POS printer (TCP 9100 when free), the cloud
+on SQLite migrated and seeded with the demo clinics, and the demo clinic's box. Prints the URL and
+the logins, writes ``<workdir>/demo.json`` for ``clinicbox card ...``, and on Ctrl-C stops every
+child cleanly (reverse order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from clinicbox.runtime.ports import free_port, port_open
+from clinicbox.runtime.processes import ProcessGroup
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+DEMO_TENANT = "demo-west"
+DEMO_BOX = "box-demo-1"
+CLOUD_CLIENT = "cloud-1"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def write_toml(path: Path, sections: dict[str, dict[str, object]], top: dict[str, object]) -> None:
+    """A tiny TOML writer for our flat configs (top-level keys, tables, arrays of tables)."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in top.items()]
+    for name, table in sections.items():
+        if name.startswith("[["):
+            lines.append(f"\n{name}")
+        else:
+            lines.append(f"\n[{name}]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+class DemoStack:
+    """Every process of the demo; also used by the end-to-end tests and the benchmarks."""
+
+    def __init__(
+        self, workdir: Path, *, http_port: int | None = None, data_dir: Path | None = None
+    ) -> None:
+        self.workdir = workdir.resolve()
+        self.data_dir = (data_dir or DEFAULT_DATA_DIR).resolve()
+        self.http_port = http_port or free_port()
+        self.group = ProcessGroup(self.workdir / "logs")
+        self.broker: object | None = None
+        self.card_control_port = free_port()
+        self.printer_port = 9100 if not port_open("127.0.0.1", 9100) else free_port()
+        self.printer_http_port = free_port()
+        self.db_path = self.workdir / "cloud" / "clinicbox.db"
+        self.info: dict[str, object] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def printer_url(self) -> str:
+        return f"http://127.0.0.1:{self.printer_http_port}"
+
+    @property
+    def card_control_url(self) -> str:
+        return f"http://127.0.0.1:{self.card_control_port}"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.db_path}"
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def start_broker(self) -> None:
+        from clinicbox.runtime.mosquitto import MosquittoBroker
+
+        broker = MosquittoBroker(self.workdir / "mqtt", clients=[DEMO_BOX, CLOUD_CLIENT])
+        broker.start()
+        self.broker = broker
+
+    def start_devices(self) -> None:
+        from clinicbox.runtime.pcscd import ensure_pcscd
+
+        ensure_pcscd()
+        self.group.python(
+            "card",
+            "devsim.card_control",
+            "--control-port",
+            str(self.card_control_port),
+            ready_port=("127.0.0.1", self.card_control_port),
+        )
+        self.group.python(
+            "printer",
+            "devsim.escpos_printer",
+            "--port",
+            str(self.printer_port),
+            "--out",
+            str(self.workdir / "printer"),
+            "--http-port",
+            str(self.printer_http_port),
+            ready_port=("127.0.0.1", self.printer_http_port),
+        )
+
+    def prepare_database(self, database_url: str | None = None) -> dict[str, object]:
+        from cloud_plane.db.engine import create_engine, upgrade
+        from cloud_plane.seed.demo import seed_demo
+
+        url = database_url or self.database_url
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        upgrade(url)
+
+        async def _seed() -> dict[str, object]:
+            engine = create_engine(url)
+            try:
+                info = await seed_demo(engine, self.data_dir)
+            finally:
+                await engine.dispose()
+            return info.model_dump(mode="json") if hasattr(info, "model_dump") else dict(info)
+
+        self.info = asyncio.run(_seed())
+        return self.info
+
+    def _mqtt_section(self, client: str) -> dict[str, object]:
+        from clinicbox.runtime.mosquitto import MosquittoBroker
+
+        assert isinstance(self.broker, MosquittoBroker)
+        creds = self.broker.client_credentials(client)
+        return {
+            "host": "127.0.0.1",
+            "port": self.broker.port,
+            "ca_file": str(creds.ca_file),
+            "cert_file": str(creds.cert_file),
+            "key_file": str(creds.key_file),
+        }
+
+    def start_cloud(self, name: str = "cloud", database_url: str | None = None) -> None:
+        cfg = self.workdir / f"{name}.toml"
+        write_toml(
+            cfg,
+            {"mqtt": self._mqtt_section(CLOUD_CLIENT)},
+            {
+                "database_url": database_url or self.database_url,
+                "http_host": "127.0.0.1",
+                "http_port": self.http_port,
+                "mqtt_client_id": CLOUD_CLIENT if name == "cloud" else f"{CLOUD_CLIENT}-{name}",
+            },
+        )
+        self.group.start(
+            name,
+            [sys.executable, "-m", "clinicbox.cli", "cloud", "--config", str(cfg)],
+            ready_port=("127.0.0.1", self.http_port),
+            cwd=REPO_ROOT,
+        )
+
+    def box_config(self) -> Path:
+        cfg = self.workdir / "box.toml"
+        write_toml(
+            cfg,
+            {
+                "mqtt": self._mqtt_section(DEMO_BOX),
+                "card": {"reader_filter": "Virtual PCD"},
+                "[printers]": {
+                    "name": "virtual-escpos",
+                    "backend": "network",
+                    "host": "127.0.0.1",
+                    "port": self.printer_port,
+                },
+            },
+            {"box_id": DEMO_BOX, "tenant": DEMO_TENANT, "data_dir": str(self.workdir / "box")},
+        )
+        return cfg
+
+    def start_box(self) -> None:
+        self.group.start(
+            "box",
+            [sys.executable, "-m", "clinicbox.cli", "box", "--config", str(self.box_config())],
+            ready=lambda: (self.workdir / "box" / "ready").exists(),
+            cwd=REPO_ROOT,
+        )
+
+    def write_state(self) -> None:
+        state = {
+            "url": self.url,
+            "card_control_url": self.card_control_url,
+            "printer_url": self.printer_url,
+            "printer_port": self.printer_port,
+            "logins": self.info.get("logins", []),
+        }
+        (self.workdir / "demo.json").write_text(
+            json.dumps(state, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+
+    def start_all(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "box" / "ready").unlink(missing_ok=True)
+        self.start_broker()
+        self.start_devices()
+        self.prepare_database()
+        self.start_cloud()
+        self.start_box()
+        self.write_state()
+
+    def stop_all(self) -> None:
+        self.group.stop_all()
+        from clinicbox.runtime.mosquitto import MosquittoBroker
+
+        if isinstance(self.broker, MosquittoBroker):
+            self.broker.stop()
+
+
+def _banner(stack: DemoStack) -> str:
+    lines = [
+        "",
+        "clinicbox demo is running",
+        f"  HIS (front desk, doctor, billing): {stack.url}",
+        f"  virtual printer (printed jobs):    {stack.printer_url}/jobs",
+        "  logins (機構代碼 / 帳號 / 密碼):",
+    ]
+    for login in stack.info.get("logins", []):  # type: ignore[union-attr]
+        lines.append(
+            "    {institution_code} / {username} / {password}  ({role}, {clinic})".format(**login)
+        )
+    lines += [
+        "  insert a demo NHI card:  .venv/bin/clinicbox card insert [--name 陳美玲 ...]",
+        "  remove it:               .venv/bin/clinicbox card remove",
+        "  logs:                    " + str(stack.group.log_dir),
+        "Ctrl-C stops everything.",
+    ]
+    return "\n".join(lines)
+
+
+def run_demo(workdir: Path, *, http_port: int = 8080, data_dir: Path | None = None) -> int:
+    stack = DemoStack(workdir, http_port=http_port, data_dir=data_dir)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        stack.start_all()
+        print(_banner(stack), flush=True)
+        while not stop.wait(1.0):
+            for name, proc in stack.group.procs.items():
+                if not proc.alive:
+                    print(f"{name} stopped unexpectedly:\n{proc.log_tail()}", flush=True)
+                    stop.set()
+    finally:
+        print("stopping ...", flush=True)
+        stack.stop_all()
+    return 0

@@ -1,0 +1,119 @@
+"""The box daemon: wires the card readers, the printers, the outbox and the cloud link together.
+
+Card events and print results become outbox events (durable before anything else happens); the
+link publishes them and deletes nothing until the cloud acks. Print commands from the cloud go
+to the printer service once per job id (see :mod:`edge_agent.print_ledger`).
+
+The daemon writes ``<data_dir>/ready`` once every service has started, for supervisors and the
+demo, and removes it on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from clinicbox import __version__
+from clinicbox_core.contracts import (
+    CardInserted,
+    CardRemoved,
+    Command,
+    CommandResult,
+    PrintJob,
+    PrintResult,
+)
+from edge_agent.card.service import CardService
+from edge_agent.config import BoxSettings
+from edge_agent.link import CloudLink
+from edge_agent.outbox import AsyncOutbox
+from edge_agent.print_ledger import PrintLedger
+from edge_agent.printer.service import PrinterService
+
+log = logging.getLogger(__name__)
+
+
+class BoxDaemon:
+    def __init__(self, settings: BoxSettings) -> None:
+        self.settings = settings
+        data = settings.data_dir
+        data.mkdir(parents=True, exist_ok=True)
+        self.outbox = AsyncOutbox(data / "outbox.db", settings.box_id)
+        self.ledger = PrintLedger(data / "printed.db")
+        self.printers = PrinterService(settings.printers)
+        self.link = CloudLink(settings, self.outbox, self.on_command, version=__version__)
+        self.cards = CardService(settings.card, self.on_card_event)
+        self._stopping = asyncio.Event()
+
+    async def on_card_event(self, body: CardInserted | CardRemoved) -> None:
+        event = await self.outbox.append(body)
+        log.info("card event %s seq=%d", body.type, event.seq)
+        self.link.notify()
+
+    async def on_command(self, command: Command) -> CommandResult:
+        body = command.body
+        if isinstance(body, PrintJob):
+            result = await self._print_once(body)
+            return CommandResult(
+                command_id=command.command_id,
+                box_id=self.settings.box_id,
+                ok=result.status == "done",
+                error_code=result.reason,
+                detail=result.detail,
+            )
+        return CommandResult(
+            command_id=command.command_id,
+            box_id=self.settings.box_id,
+            ok=False,
+            error_code="unsupported_command",
+            detail=body.type,
+        )
+
+    async def _print_once(self, job: PrintJob) -> PrintResult:
+        previous = await asyncio.to_thread(self.ledger.done, job.job_id)
+        if previous is not None:
+            log.info("print job %s already printed; not printing it again", job.job_id)
+            return previous
+        result = await self.printers.print(job)
+        await asyncio.to_thread(self.ledger.record, result)
+        await self.outbox.append(result)
+        self.link.notify()
+        return result
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        ready = self.settings.data_dir / "ready"
+        tasks = [
+            asyncio.create_task(self.link.run(), name="link"),
+            asyncio.create_task(self.cards.run(), name="cards"),
+        ]
+        ready.write_text("ok\n", encoding="utf-8")
+        log.info("box %s of %s running", self.settings.box_id, self.settings.tenant)
+        try:
+            stopper = asyncio.create_task(self._stopping.wait())
+            done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stopper and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            ready.unlink(missing_ok=True)
+            self.cards.stop()
+            await self.link.stop()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await self.outbox.close()
+            self.ledger.close()
+
+
+async def run_box(settings: BoxSettings) -> None:
+    daemon = BoxDaemon(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, daemon.stop)
+    await daemon.run()
