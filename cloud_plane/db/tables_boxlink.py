@@ -21,7 +21,9 @@ from cloud_plane.db.metadata import metadata
 box_inbox = Table(
     "box_inbox",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("tenant_slug", String(64), nullable=False),
     Column("box_id", String(64), nullable=False),
     Column("seq", BigInteger, nullable=False),

@@ -1,0 +1,45 @@
+"""The schema version this code understands, and the check run before serving.
+
+``SCHEMA_VERSION`` increases with every Alembic revision that changes tables; the newest
+revision writes it (and ``SCHEMA_COMPAT_VERSION``, the oldest code version that can still use the
+database) into ``schema_info``. A process refuses to start on a database whose compat version is
+newer than its own ``SCHEMA_VERSION`` (an unsafe rollback), or on one never migrated.
+
+Changelog:
+    1  initial clinic, reference-data and box-link tables
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clinicbox_core.errors import ClinicboxError
+from cloud_plane.db.tables_clinic import schema_info
+
+SCHEMA_VERSION = 1
+SCHEMA_COMPAT_VERSION = 1
+
+
+class SchemaMismatch(ClinicboxError):
+    """The database is not migrated, or was migrated by newer code than this process."""
+
+    status = 503
+    default_key = "error.db.schema_mismatch"
+
+
+async def check_schema(engine: AsyncEngine) -> int:
+    """Return the stored schema version, or raise :class:`SchemaMismatch`."""
+    try:
+        async with engine.connect() as conn:
+            row = (await conn.execute(select(schema_info))).first()
+    except SQLAlchemyError as exc:
+        raise SchemaMismatch("error.db.not_migrated") from exc
+    if row is None:
+        raise SchemaMismatch("error.db.not_migrated")
+    if row.compat_version > SCHEMA_VERSION:
+        raise SchemaMismatch(
+            "error.db.schema_too_new", stored=row.schema_version, code=SCHEMA_VERSION
+        )
+    return int(row.schema_version)
