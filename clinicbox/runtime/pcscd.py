@@ -1,0 +1,95 @@
+"""Make sure the PC/SC daemon runs and shows the virtual reader (demo and tests).
+
+pcscd is a system singleton; on the box an init system starts it, here there is none, so the
+demo and the tests start it themselves (``pcscd`` daemonizes and stays up for everyone). The
+virtual reader "Virtual PCD" comes from vsmartcard-vpcd's /etc/reader.conf.d/vpcd.
+
+Blocking (it waits for pcscd): call it from a thread when on an event loop.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from clinicbox_core.errors import DeviceError
+
+VIRTUAL_READER = "Virtual PCD"
+VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+BOOTSTRAP_HINT = "run scripts/bootstrap.sh (installs pcscd and vsmartcard-vpcd)"
+
+
+class PcscdUnavailable(DeviceError):
+    """pcscd is missing, will not start, or does not list the virtual reader."""
+
+    default_key = "error.pcscd_unavailable"
+
+
+def _pcscd_binary() -> str:
+    found = shutil.which("pcscd") or shutil.which("pcscd", path="/usr/sbin:/sbin")
+    if found is None:
+        raise PcscdUnavailable(detail=f"pcscd is not installed: {BOOTSTRAP_HINT}")
+    if not VPCD_DRIVER.exists():
+        raise PcscdUnavailable(detail=f"vsmartcard-vpcd is not installed: {BOOTSTRAP_HINT}")
+    return found
+
+
+def list_readers() -> list[str] | None:
+    """The readers pcscd lists, or ``None`` when no pcscd answers."""
+    try:
+        from smartcard import scard
+    except ImportError as exc:
+        raise PcscdUnavailable(detail=f"pyscard is not installed: {BOOTSTRAP_HINT}") from exc
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return None
+    try:
+        hresult, readers = scard.SCardListReaders(context, [])
+        if hresult == scard.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if hresult != scard.SCARD_S_SUCCESS:
+            return None
+        return list(readers)
+    finally:
+        scard.SCardReleaseContext(context)
+
+
+def _start_pcscd(binary: str) -> None:
+    # No inherited pipes: the daemon outlives us and must not hold a caller's stdout open.
+    result = subprocess.run(
+        [binary],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=10,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = result.stderr.decode(errors="replace").strip()
+        raise PcscdUnavailable(detail=f"pcscd exited with {result.returncode}: {detail}")
+
+
+def ensure_pcscd(timeout: float = 10.0, reader: str = VIRTUAL_READER) -> None:
+    """Start pcscd if nothing answers, then wait until a reader named ``reader`` is listed."""
+    binary = _pcscd_binary()
+    readers = list_readers()
+    if readers is None:
+        _start_pcscd(binary)
+    deadline = time.monotonic() + timeout
+    while True:
+        readers = list_readers()
+        if readers is not None and any(reader in name for name in readers):
+            return
+        if time.monotonic() >= deadline:
+            seen = "no pcscd answered" if readers is None else f"readers: {readers}"
+            raise PcscdUnavailable(
+                detail=f"no '{reader}' reader after {timeout:.0f} s ({seen}); {BOOTSTRAP_HINT}"
+            )
+        time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    ensure_pcscd()
+    print("\n".join(list_readers() or []))

@@ -1,0 +1,167 @@
+"""Put a virtual card into pcscd's "Virtual PCD" reader, from asyncio.
+
+vsmartcard's vpcd driver listens on a TCP port (35963 for the first slot); while a card's TCP
+connection is open the reader reports a card present, and closing it is a removal. pcscd polls
+the driver every 400 ms, so ``insert`` waits until vpcd has actually talked to the card (asked for
+its ATR): after that the reader reports the card, and the caller knows the insertion is real.
+
+:func:`inserted_card` is the reusable test/demo helper: it makes sure pcscd runs, inserts, and
+removes the card again however the block ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator
+
+from clinicbox.runtime.pcscd import ensure_pcscd
+from clinicbox_core.errors import DeviceError
+from devsim.vpcd_protocol import (
+    VPCD_DEFAULT_PORT,
+    Control,
+    SocketOptions,
+    VirtualCard,
+    answer,
+    frame,
+    read_frame,
+)
+
+log = logging.getLogger(__name__)
+
+POWER_UP_GRACE = 1.0  # seconds; pcscd powers a new card up within ~1 ms of seeing it
+
+
+class VpcdUnavailable(DeviceError):
+    """No vpcd reader driver accepted the card (pcscd down, or the slot already holds a card)."""
+
+    default_key = "error.vpcd_unavailable"
+
+
+class VirtualCardSlot:
+    """One slot of the vpcd reader; holds at most one virtual card at a time."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = VPCD_DEFAULT_PORT,
+        *,
+        accept_timeout: float = 5.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.accept_timeout = accept_timeout
+        self._card: VirtualCard | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._seen = asyncio.Event()
+        self._powered = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    @property
+    def card(self) -> VirtualCard | None:
+        """The card in the slot, or ``None``; also ``None`` once vpcd hung up on it."""
+        return self._card
+
+    @property
+    def inserted(self) -> bool:
+        return self._card is not None
+
+    async def insert(self, card: VirtualCard) -> None:
+        """Insert ``card``; a no-op if it is already in. Another card is pulled out first.
+
+        Returns once vpcd has polled the card and pcscd has powered it up (the reader sees it).
+        """
+        async with self._lock:
+            if self._card is card:
+                return
+            await self._remove_locked()
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(self.host, self.port), self.accept_timeout
+                )
+            except (OSError, TimeoutError) as exc:
+                raise VpcdUnavailable(host=self.host, port=self.port, detail=str(exc)) from exc
+            self._card, self._writer = card, writer
+            self._seen, self._powered = asyncio.Event(), asyncio.Event()
+            self._task = asyncio.create_task(self._serve(card, reader, writer))
+            try:
+                await asyncio.wait_for(self._seen.wait(), self.accept_timeout)
+            except TimeoutError as exc:
+                await self._remove_locked()
+                raise VpcdUnavailable(
+                    host=self.host,
+                    port=self.port,
+                    detail="vpcd never polled the card: is another card in this slot?",
+                ) from exc
+            # pcscd powers a new card up right after noticing it, then publishes the state.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._powered.wait(), POWER_UP_GRACE)
+            if self._card is not card:
+                raise VpcdUnavailable(
+                    host=self.host, port=self.port, detail="vpcd hung up right away"
+                )
+
+    async def remove(self) -> None:
+        """Pull the card out (close its connection); a no-op when the slot is empty."""
+        async with self._lock:
+            await self._remove_locked()
+
+    async def _remove_locked(self) -> None:
+        task, writer = self._task, self._writer
+        self._card, self._task, self._writer = None, None, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+    async def _serve(
+        self, card: VirtualCard, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        sock: SocketOptions | None = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        power_on_seen = False
+        try:
+            while True:
+                message = await read_frame(reader, sock)
+                self._seen.set()
+                reply = answer(card, message)
+                if reply is not None:
+                    writer.write(frame(reply))
+                    await writer.drain()
+                if message == bytes([Control.POWER_ON]):
+                    power_on_seen = True
+                elif power_on_seen and message == bytes([Control.GET_ATR]):
+                    self._powered.set()
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            log.warning("vpcd on port %d hung up on the virtual card: %r", self.port, exc)
+            if self._card is card:
+                self._card = None
+            self._seen.set()
+            self._powered.set()
+
+    async def __aenter__(self) -> VirtualCardSlot:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.remove()
+
+
+@contextlib.asynccontextmanager
+async def inserted_card(
+    card: VirtualCard,
+    host: str = "127.0.0.1",
+    port: int = VPCD_DEFAULT_PORT,
+) -> AsyncIterator[VirtualCardSlot]:
+    """Ensure pcscd runs, insert ``card`` and yield the slot; the card is removed on exit."""
+    await asyncio.to_thread(ensure_pcscd)
+    async with VirtualCardSlot(host, port) as slot:
+        await slot.insert(card)
+        yield slot
