@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from clinicbox_core.nhi.card import AID, NhiCardBasic, encode_basic_data
-from devsim.vpcd_slot import VirtualCardSlot, inserted_card
+from devsim.vpcd_slot import VirtualCardSlot, card_slot, inserted_card
 
 __all__ = [
     "ATR_NHI",
@@ -23,6 +23,7 @@ __all__ = [
     "ForeignCard",
     "VirtualCardSlot",
     "VirtualNhiCard",
+    "card_slot",
     "demo_card",
     "inserted_card",
 ]

@@ -155,13 +155,23 @@ class VirtualCardSlot:
 
 
 @contextlib.asynccontextmanager
-async def inserted_card(
-    card: VirtualCard,
-    host: str = "127.0.0.1",
-    port: int = VPCD_DEFAULT_PORT,
+async def card_slot(
+    host: str = "127.0.0.1", port: int = VPCD_DEFAULT_PORT
 ) -> AsyncIterator[VirtualCardSlot]:
-    """Ensure pcscd runs, insert ``card`` and yield the slot; the card is removed on exit."""
+    """Ensure pcscd runs and yield an empty slot; whatever card is in it is removed on exit.
+
+    The reusable fixture body for any test directory: ``async with card_slot() as slot:``.
+    """
     await asyncio.to_thread(ensure_pcscd)
     async with VirtualCardSlot(host, port) as slot:
+        yield slot
+
+
+@contextlib.asynccontextmanager
+async def inserted_card(
+    card: VirtualCard, host: str = "127.0.0.1", port: int = VPCD_DEFAULT_PORT
+) -> AsyncIterator[VirtualCardSlot]:
+    """Ensure pcscd runs, insert ``card`` and yield the slot; the card is removed on exit."""
+    async with card_slot(host, port) as slot:
         await slot.insert(card)
         yield slot
