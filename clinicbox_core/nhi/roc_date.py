@@ -27,3 +27,9 @@ def format_roc_date(value: date) -> str:
 def format_roc_datetime(value: datetime) -> str:
     """``YYYMMDDHHMMSS`` as used by 就診日期時間."""
     return format_roc_date(value.date()) + value.strftime("%H%M%S")
+
+
+def format_roc_display(value: date) -> str:
+    """1990-02-15 → ``'079/02/15'``: the ``○○○/○○/○○`` form printed on NHI receipts and bags."""
+    roc = format_roc_date(value)
+    return f"{roc[:3]}/{roc[3:5]}/{roc[5:]}"
