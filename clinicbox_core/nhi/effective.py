@@ -18,24 +18,24 @@ from clinicbox_core.nhi.errors import NoRuleInForce
 
 __all__ = ["Effective", "check_no_overlap", "in_force"]
 
-P = TypeVar("P")
+_P = TypeVar("_P")
 
 
 @dataclass(frozen=True, slots=True)
-class Effective(Generic[P]):
+class Effective(Generic[_P]):
     """One edition of a rule: its id, validity (inclusive, ``None`` = open), source, parameters."""
 
     rule_id: str
     valid_from: date
     valid_to: date | None
     source: str
-    params: P
+    params: _P
 
     def covers(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
 
 
-def in_force(rows: Sequence[Effective[P]], on: date, *, rule: str) -> Effective[P]:
+def in_force(rows: Sequence[Effective[_P]], on: date, *, rule: str) -> Effective[_P]:
     """The single row of ``rows`` covering ``on``; :class:`NoRuleInForce` when there is none."""
     matches = [row for row in rows if row.covers(on)]
     if len(matches) != 1:
@@ -44,7 +44,7 @@ def in_force(rows: Sequence[Effective[P]], on: date, *, rule: str) -> Effective[
     return matches[0]
 
 
-def check_no_overlap(rows: Sequence[Effective[P]]) -> None:
+def check_no_overlap(rows: Sequence[Effective[_P]]) -> None:
     """Raise ``ValueError`` if two rows overlap or a row ends before it starts (table sanity)."""
     ordered = sorted(rows, key=lambda r: r.valid_from)
     for row in ordered:

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+__all__ = [
+    "ROC_OFFSET",
+    "format_roc_date",
+    "format_roc_datetime",
+    "format_roc_display",
+    "parse_roc_date",
+]
+
 ROC_OFFSET = 1911
 
 
