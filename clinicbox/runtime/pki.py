@@ -191,7 +191,8 @@ def _load(pair: CertPair) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
         return None
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         return None
-    if cert.public_key().public_numbers() != key.public_key().public_numbers():
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if cert.public_key().public_bytes(*spki) != key.public_key().public_bytes(*spki):
         return None
     return cert, key
 

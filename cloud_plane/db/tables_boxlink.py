@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -43,5 +44,40 @@ box_status = Table(
     Column("tenant_slug", String(64), nullable=False),
     Column("online", Boolean, nullable=False),
     Column("reported", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Box events whose handler kept failing. A row is created on the first failure and counts the
+# attempts; once ``attempts`` reaches the consumer's limit the event is parked (``parked_at`` set)
+# and recorded in ``box_inbox`` so the box's acknowledgement can move past it. A later success
+# before parking deletes the row. ``payload`` is the raw message text (it may not even parse).
+box_dead_letter = Table(
+    "box_dead_letter",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("tenant_slug", String(64), nullable=False),
+    Column("box_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=True),
+    Column("event_type", String(64), nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("first_failed_at", DateTime(timezone=True), nullable=False),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+    Column("parked_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("box_id", "seq", name="uq_box_dead_letter_box_seq"),
+)
+
+# Per box, the highest seq below which ``box_inbox`` has no gap (what the cloud acknowledges).
+# It only ever grows, so finding the next value reads just the inbox rows above it.
+box_inbox_watermark = Table(
+    "box_inbox_watermark",
+    metadata,
+    Column("box_id", String(64), primary_key=True),
+    Column("tenant_slug", String(64), nullable=False),
+    Column("acked_seq", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,10 +1,10 @@
 """Typed outbox errors.
 
-    ClinicboxError
-    └── Conflict
-        └── OutboxError
-            ├── AckBeyondLastSeq          the cloud acknowledged a seq the box never created
-            └── OutboxBelongsToOtherBox   the database file was created for another box id
+ClinicboxError
+└── Conflict
+    └── OutboxError
+        ├── AckBeyondLastSeq          the cloud acknowledged a seq the box never created
+        └── OutboxBelongsToOtherBox   the database file was created for another box id
 """
 
 from __future__ import annotations

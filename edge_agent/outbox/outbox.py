@@ -52,7 +52,8 @@ class Outbox:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self._db.conn  # type: ignore[no-any-return]
+        conn: sqlite3.Connection = self._db.conn
+        return conn
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

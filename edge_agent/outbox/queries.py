@@ -4,7 +4,9 @@ from __future__ import annotations
 
 COUNTER_GET = "SELECT box_id, last_seq, acked_seq FROM outbox_counter WHERE id = 1"
 COUNTER_INIT = "INSERT INTO outbox_counter (id, box_id, last_seq, acked_seq) VALUES (1, ?, 0, 0)"
-COUNTER_NEXT_SEQ = "UPDATE outbox_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq"
+COUNTER_NEXT_SEQ = (
+    "UPDATE outbox_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq"
+)
 COUNTER_SET_ACKED = "UPDATE outbox_counter SET acked_seq = ? WHERE id = 1"
 EVENT_INSERT = "INSERT INTO outbox_event (seq, event_id, payload) VALUES (?, ?, ?)"
 EVENT_UNACKED = "SELECT payload FROM outbox_event WHERE seq > ? ORDER BY seq LIMIT ?"

@@ -1,0 +1,324 @@
+"""The cloud's consumer of box messages: idempotent inbox for ``evt``, ``reported`` → box_status,
+``cmd-result`` → a callback, and the gap-free :class:`OutboxAck` back to each box.
+
+Several cloud processes run one ``BoxInbox`` each with the same shared subscription
+(``$share/cloud/...``), so the broker splits boxes' messages among them; correctness never
+depends on which one gets a message, because the database decides (unique (box_id, seq)).
+
+Per event: one transaction inserts the ``box_inbox`` row and runs the handler registered for the
+event body's ``type``; a duplicate skips the handler. A handler exception rolls back, is counted
+in ``box_dead_letter``, and is not acknowledged, so the box resends; after ``max_attempts`` the
+event is parked (dead-lettered and recorded as stored) so one poison event cannot block the box.
+A database outage (connection-level error) is not counted against the event. An event type
+without a registered handler is stored (and so acknowledged) with a warning.
+
+Acknowledgements are coalesced: after a burst (the local queue is empty, or every ``ack_every``
+messages) each box that sent something gets one ``OutboxAck(upto_seq=watermark)``.
+
+The cloud session is clean (no persistent session): if this process goes away the broker hands
+the shared subscription's messages to the others at once, and anything it had taken but not yet
+committed is resent by the box after its ack timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+
+import aiomqtt
+from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clinicbox_core.contracts import (
+    BoxReported,
+    Channel,
+    Command,
+    CommandResult,
+    Event,
+    OutboxAck,
+    Topic,
+    cloud_shared_subscription,
+    parse_event,
+)
+from clinicbox_core.settings_models import MqttSettings
+from cloud_plane.boxlink.errors import (
+    BoxLinkConnectFailed,
+    BoxLinkError,
+    BoxLinkLost,
+    BoxLinkUnavailable,
+)
+from cloud_plane.boxlink.mqtt import Backoff, connect, tls_context
+from cloud_plane.boxlink.store import (
+    Applied,
+    EventHandler,
+    advance_watermark,
+    apply_event,
+    record_failure,
+    save_reported,
+)
+
+log = logging.getLogger(__name__)
+
+CommandResultHandler = Callable[[str, CommandResult], Awaitable[None]]
+SUBSCRIBED_CHANNELS = (Channel.EVT, Channel.CMD_RESULT, Channel.REPORTED)
+
+
+class BoxInbox:
+    """``await inbox.run()`` until ``await inbox.stop()``; ``stats`` counts outcomes."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        mqtt: MqttSettings,
+        client_id: str,
+        handlers: Mapping[str, EventHandler],
+        *,
+        on_command_result: CommandResultHandler | None = None,
+        max_attempts: int = 5,
+        ack_every: int = 64,
+        connect_timeout_s: float = 10.0,
+    ) -> None:
+        self.engine = engine
+        self.mqtt = mqtt
+        self.client_id = client_id
+        self.handlers = dict(handlers)
+        self.on_command_result = on_command_result
+        self.max_attempts = max_attempts
+        self.ack_every = ack_every
+        self.connect_timeout_s = connect_timeout_s
+        self.stats: Counter[str] = Counter()
+        self.last_error: BoxLinkError | None = None
+        self._backoff = Backoff(mqtt.reconnect_min_s, mqtt.reconnect_max_s)
+        self._stop = asyncio.Event()
+        self._connected = asyncio.Event()
+        self._client: aiomqtt.Client | None = None
+        self._dirty: dict[tuple[str, str], bool] = {}
+        self._last_ack: dict[str, int] = {}
+        self._warned_types: set[str] = set()
+
+    # ---- public -------------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
+
+    async def stop(self) -> None:
+        self._stop.set()
+
+    async def send_command(self, tenant: str, box_id: str, command: Command) -> None:
+        """Publish ``command`` (QoS 1) on the box's ``cmd`` topic; waits for the broker's PUBACK.
+
+        Raises :class:`BoxLinkUnavailable` when not connected. The box answers on ``cmd-result``
+        (see ``on_command_result``); a box that is offline gets it when it reconnects.
+        """
+        client = self._client
+        if client is None or not self.connected:
+            raise BoxLinkUnavailable(box_id=box_id)
+        topic = str(Topic(tenant, box_id, Channel.CMD))
+        try:
+            await client.publish(topic, command.model_dump_json(), qos=1)
+        except aiomqtt.MqttError as exc:
+            raise BoxLinkUnavailable(box_id=box_id, reason=str(exc)) from exc
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self._session()
+            except BoxLinkError as exc:
+                self.last_error = exc
+                log.warning("cloud box link %s failed: %s", self.client_id, exc)
+            if self._stop.is_set():
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._backoff.next())
+
+    # ---- connection ---------------------------------------------------------------------------
+
+    async def _session(self) -> None:
+        ctx = await asyncio.to_thread(tls_context, self.mqtt)
+        client = aiomqtt.Client(
+            self.mqtt.host,
+            self.mqtt.port,
+            identifier=self.client_id,
+            username=self.mqtt.username,
+            password=self.mqtt.password,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            clean_start=True,
+            keepalive=self.mqtt.keepalive_s,
+            tls_context=ctx,
+            timeout=self.connect_timeout_s,
+        )
+        async with contextlib.AsyncExitStack() as stack:
+            await connect(stack, client, self.mqtt, ctx)
+            self._backoff.reset()
+            self.last_error = None
+            try:
+                for channel in SUBSCRIBED_CHANNELS:
+                    codes = await client.subscribe(cloud_shared_subscription(channel), qos=1)
+                    if any(_failed_code(c) for c in codes):
+                        raise BoxLinkConnectFailed(reason="subscribe_denied", channel=channel.value)
+                self._client = client
+                self._connected.set()
+                log.info("cloud box link %s connected", self.client_id)
+                receiver = asyncio.create_task(self._receive(client))
+                stopper = asyncio.create_task(self._stop.wait())
+                try:
+                    done, _ = await asyncio.wait(
+                        {receiver, stopper}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    receiver.cancel()
+                    stopper.cancel()
+                    await asyncio.gather(receiver, stopper, return_exceptions=True)
+                if receiver in done and receiver.exception() is not None:
+                    raise receiver.exception()  # type: ignore[misc]
+            except aiomqtt.MqttError as exc:
+                raise BoxLinkLost(reason=str(exc)) from exc
+            finally:
+                self._connected.clear()
+                self._client = None
+
+    async def _receive(self, client: aiomqtt.Client) -> None:
+        since_flush = 0
+        async for message in client.messages:
+            await self._dispatch(message)
+            since_flush += 1
+            if self._dirty and (len(client.messages) == 0 or since_flush >= self.ack_every):
+                await self._flush_acks(client)
+                since_flush = 0
+
+    # ---- dispatch -----------------------------------------------------------------------------
+
+    async def _dispatch(self, message: aiomqtt.Message) -> None:
+        try:
+            topic = Topic.parse(str(message.topic))
+        except ValueError:
+            log.warning("ignoring message on unexpected topic %s", message.topic)
+            return
+        raw = message.payload
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else str(raw)
+        if topic.channel is Channel.EVT:
+            await self._on_event(topic, text)
+        elif topic.channel is Channel.REPORTED:
+            await self._on_reported(topic, text)
+        elif topic.channel is Channel.CMD_RESULT:
+            await self._on_command_result(topic, text)
+
+    async def _on_event(self, topic: Topic, text: str) -> None:
+        try:
+            event = parse_event(text)
+        except ValidationError as exc:
+            seq = _loose_seq(text)
+            if seq is None:
+                log.error("dropping unreadable event without seq from %s: %s", topic.box, exc)
+                return
+            await self._failed(topic, seq, text, f"unreadable event: {exc}", None)
+            return
+        if event.box_id != topic.box:
+            await self._failed(topic, event.seq, text, f"box_id {event.box_id} on topic", None)
+            return
+        handler = self.handlers.get(event.body.type)
+        if handler is None and event.body.type not in self._warned_types:
+            self._warned_types.add(event.body.type)
+            log.warning("no handler for box event type %s: stored without effect", event.body.type)
+        try:
+            outcome = await apply_event(self.engine, topic.tenant, event, handler)
+        except (OperationalError, InterfaceError) as exc:
+            log.error("database unavailable for %s/%d: %s", event.box_id, event.seq, exc)
+            self.stats["db_error"] += 1
+            return
+        except Exception as exc:
+            log.warning("handler failed for %s/%d: %r", event.box_id, event.seq, exc)
+            await self._failed(topic, event.seq, text, repr(exc), event)
+            return
+        self._count(topic, outcome)
+
+    async def _failed(
+        self, topic: Topic, seq: int, text: str, error: str, event: Event | None
+    ) -> None:
+        try:
+            outcome = await record_failure(
+                self.engine,
+                tenant=topic.tenant,
+                box_id=topic.box,
+                seq=seq,
+                payload=text,
+                error=error,
+                max_attempts=self.max_attempts,
+                event=event,
+            )
+        except (OperationalError, InterfaceError) as exc:
+            log.error("database unavailable recording a failure: %s", exc)
+            self.stats["db_error"] += 1
+            return
+        self._count(topic, outcome)
+
+    def _count(self, topic: Topic, outcome: Applied) -> None:
+        self.stats[outcome.value] += 1
+        if outcome is not Applied.FAILED:
+            key = (topic.tenant, topic.box)
+            self._dirty[key] = self._dirty.get(key, False) or outcome is Applied.DUPLICATE
+
+    async def _flush_acks(self, client: aiomqtt.Client) -> None:
+        dirty, self._dirty = self._dirty, {}
+        for (tenant, box_id), force in dirty.items():
+            mark = await advance_watermark(self.engine, tenant, box_id)
+            if mark == 0 or (mark <= self._last_ack.get(box_id, 0) and not force):
+                continue
+            ack = Command(body=OutboxAck(upto_seq=mark))
+            await client.publish(
+                str(Topic(tenant, box_id, Channel.CMD)), ack.model_dump_json(), qos=1
+            )
+            self._last_ack[box_id] = mark
+            self.stats["acks_sent"] += 1
+
+    async def _on_reported(self, topic: Topic, text: str) -> None:
+        try:
+            reported = BoxReported.model_validate_json(text)
+        except ValidationError as exc:
+            log.warning("unreadable reported state from %s: %s", topic.box, exc)
+            return
+        if reported.box_id != topic.box:
+            log.warning("reported state for %s arrived on %s's topic", reported.box_id, topic.box)
+            return
+        await save_reported(self.engine, topic.tenant, reported)
+        self.stats["reported"] += 1
+
+    async def _on_command_result(self, topic: Topic, text: str) -> None:
+        try:
+            result = CommandResult.model_validate_json(text)
+        except ValidationError as exc:
+            log.warning("unreadable command result from %s: %s", topic.box, exc)
+            return
+        if result.box_id != topic.box:
+            log.warning("command result for %s arrived on %s's topic", result.box_id, topic.box)
+            return
+        self.stats["command_results"] += 1
+        if self.on_command_result is not None:
+            try:
+                await self.on_command_result(topic.tenant, result)
+            except Exception:
+                log.exception("on_command_result failed for %s", result.command_id)
+
+
+def _loose_seq(text: str) -> int | None:
+    """The ``seq`` of an event that does not validate, if it has a usable one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    seq = data.get("seq") if isinstance(data, dict) else None
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1 else None
+
+
+def _failed_code(code: int | ReasonCode) -> bool:
+    return code.is_failure if isinstance(code, ReasonCode) else code >= 0x80
