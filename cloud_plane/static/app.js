@@ -1,0 +1,141 @@
+// clinicbox pages: progressive enhancement only. Every form works without this file; it adds
+// live updates (Server-Sent Events from /events) and search-as-you-type.
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      var args = arguments, self = this;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(self, args); }, ms);
+    };
+  }
+
+  function refresh(el) {
+    // Re-render a server-side fragment (queue rows, print jobs) in place.
+    if (!el || !el.dataset.fragment) return Promise.resolve();
+    return fetch(el.dataset.fragment, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { el.innerHTML = html; })
+      .catch(function () { /* the next event or a reload will fix it */ });
+  }
+
+  function flashRow(id) {
+    var row = document.getElementById("visit-" + id);
+    if (row) { row.classList.add("flash"); }
+  }
+
+  function setBox(data) {
+    var holder = document.getElementById("box-indicator");
+    if (!holder || !data || !data.box_id) return;
+    var box = holder.querySelector('[data-box-id="' + CSS.escape(data.box_id) + '"]');
+    if (!box) { window.location.reload(); return; }
+    box.classList.toggle("online", !!data.online);
+    box.classList.toggle("offline", !data.online);
+    var state = box.querySelector(".state");
+    if (state) state.textContent = data.online ? box.dataset.onlineText : box.dataset.offlineText;
+  }
+
+  function startLive() {
+    var page = document.body.dataset.page;
+    if (!window.EventSource || !page || page === "login" || page === "error") return;
+    var banner = document.getElementById("live-status");
+    var visitId = document.body.dataset.visitId;
+    var queue = document.getElementById("queue-body");
+    var jobs = document.getElementById("print-jobs");
+    var source = new EventSource("/events");
+    source.onopen = function () { if (banner) banner.hidden = true; };
+    source.onerror = function () { if (banner) banner.hidden = false; };
+    function onVisit(ev) {
+      var data = JSON.parse(ev.data);
+      if (queue) refresh(queue).then(function () { flashRow(data.visit_id); });
+    }
+    source.addEventListener("visit.created", onVisit);
+    source.addEventListener("visit.updated", onVisit);
+    source.addEventListener("print.updated", function (ev) {
+      var data = JSON.parse(ev.data);
+      if (jobs && String(data.visit_id) === visitId) refresh(jobs);
+    });
+    source.addEventListener("box.status", function (ev) { setBox(JSON.parse(ev.data)); });
+  }
+
+  function searchJson(url, q) {
+    return fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+      .then(function (body) { return body.items || []; });
+  }
+
+  function text(tag, cls, value) {
+    var el = document.createElement(tag);
+    if (cls) el.className = cls;
+    el.textContent = value;
+    return el;
+  }
+
+  function renderPatients(box, items) {
+    box.textContent = "";
+    if (!items.length) { box.appendChild(text("p", "muted", box.dataset.empty)); return; }
+    items.forEach(function (p, i) {
+      var label = document.createElement("label");
+      label.className = "hit";
+      var radio = document.createElement("input");
+      radio.type = "radio"; radio.name = "patient_id"; radio.value = p.id;
+      if (items.length === 1) radio.checked = true;
+      label.appendChild(radio);
+      label.appendChild(text("span", "pname", p.name));
+      var bits = [p.chart_no, p.national_id || "", p.birth_date];
+      if (p.phone) bits.push(p.phone);
+      label.appendChild(text("span", "muted", bits.join(" · ")));
+      box.appendChild(label);
+    });
+  }
+
+  function renderDatalist(list, items, kind) {
+    list.textContent = "";
+    items.forEach(function (h) {
+      var opt = document.createElement("option");
+      opt.value = h.code;
+      if (kind === "icd10") opt.label = h.code + " " + (h.name_zh || h.name_en);
+      else opt.label = h.code + " " + (h.name_zh || h.name_en) + (h.price_points ? " · " + h.price_points : "");
+      list.appendChild(opt);
+    });
+    list._items = items;
+  }
+
+  function fillDrugDefaults(input, list) {
+    // Picking a formulary drug fills its usual dose, frequency and route.
+    var hit = (list._items || []).filter(function (h) { return h.code === input.value.toUpperCase(); })[0];
+    if (!hit || !input.form) return;
+    var f = input.form;
+    if (hit.default_dose && f.dose) f.dose.value = hit.default_dose;
+    if (hit.default_frequency && f.frequency) f.frequency.value = hit.default_frequency;
+    if (hit.default_route && f.route) f.route.value = hit.default_route;
+  }
+
+  function startSearch() {
+    document.querySelectorAll("input[data-search]").forEach(function (input) {
+      var target = document.getElementById(input.dataset.results);
+      if (!target) return;
+      var kind = input.dataset.kind || "patient";
+      var last = "";
+      input.addEventListener("input", debounce(function () {
+        var q = input.value.trim();
+        if (q === last) return;
+        last = q;
+        if (!q) return;
+        searchJson(input.dataset.search, q).then(function (items) {
+          if (input.value.trim() !== q) return;  // typed on meanwhile
+          if (kind === "patient") renderPatients(target, items);
+          else renderDatalist(target, items, kind);
+        });
+      }, 200));
+      if (kind === "drug") input.addEventListener("change", function () { fillDrugDefaults(input, target); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    startLive();
+    startSearch();
+  });
+})();

@@ -1,0 +1,129 @@
+"""The cloud plane's web application: pages for the front desk, the doctor and billing.
+
+``create_app`` wires settings, the database engine, the print dispatcher (the port towards the
+boxes) and the live hub into one aiohttp application. Every route is listed in :func:`_routes`;
+tests/web/test_tenant_isolation.py walks ``app.router.routes()`` so a new route with an id in its
+path must be covered there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cloud_plane.config import CloudSettings
+from cloud_plane.web import keys
+from cloud_plane.web.dispatch import PrintDispatcher
+from cloud_plane.web.errors import error_middleware
+from cloud_plane.web.i18n import DEFAULT_LANG, Catalogue
+from cloud_plane.web.live import LiveHub
+from cloud_plane.web.middleware import auth_middleware, csrf_middleware, session_middleware
+from cloud_plane.web.render import setup_templates
+from cloud_plane.web.sessions import SessionCodec, master_key_from_secret
+from cloud_plane.web.views import api, auth, billing, desk, events, visit
+
+STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
+HEARTBEAT_S: Final = 15.0
+#: Form posts are small; anything bigger is a mistake or an attack.
+MAX_BODY_BYTES: Final = 256 * 1024
+
+
+def create_app(
+    settings: CloudSettings,
+    engine: AsyncEngine,
+    *,
+    print_dispatcher: PrintDispatcher,
+    live: LiveHub,
+    heartbeat_s: float = HEARTBEAT_S,
+    lang: str = DEFAULT_LANG,
+) -> web.Application:
+    """The web application; the caller owns ``engine`` and ``live`` (and closes the engine)."""
+    app = web.Application(
+        middlewares=[session_middleware, error_middleware, auth_middleware, csrf_middleware],
+        client_max_size=MAX_BODY_BYTES,
+    )
+    catalogue = Catalogue.load(lang)
+    app[keys.SETTINGS] = settings
+    app[keys.ENGINE] = engine
+    app[keys.DISPATCHER] = print_dispatcher
+    app[keys.LIVE] = live
+    app[keys.CATALOGUE] = catalogue
+    app[keys.CODEC] = SessionCodec(master_key_from_secret(settings.session_secret))
+    app[keys.HEARTBEAT_S] = heartbeat_s
+    setup_templates(app, catalogue)
+    app.router.add_routes(_routes())
+    app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
+    app.on_shutdown.append(_close_streams)
+    app.on_response_prepare.append(_security_headers)
+    return app
+
+
+def _routes() -> list[web.RouteDef]:
+    return [
+        web.get("/", desk.home, name="home"),
+        web.get("/healthz", _healthz, name="healthz"),
+        web.get("/login", auth.show_login, name="login"),
+        web.post("/login", auth.do_login, name="login_post"),
+        web.post("/logout", auth.do_logout, name="logout"),
+        # 掛號 front desk
+        web.get("/desk", desk.show_desk, name="desk"),
+        web.get("/desk/queue", desk.queue_fragment, name="desk_queue"),
+        web.post("/desk/register", desk.do_register, name="desk_register"),
+        web.post("/desk/patients", desk.do_create_patient, name="desk_create_patient"),
+        web.post("/visits/{visit_id}/cancel", desk.do_cancel, name="visit_cancel"),
+        # 看診 doctor
+        web.get("/visits/{visit_id}", visit.show_visit, name="visit"),
+        web.post("/visits/{visit_id}/start", visit.do_start, name="visit_start"),
+        web.post("/visits/{visit_id}/complaint", visit.do_complaint, name="visit_complaint"),
+        web.post("/visits/{visit_id}/diagnoses", visit.do_add_diagnosis, name="visit_diagnosis"),
+        web.post(
+            "/visits/{visit_id}/diagnoses/{diagnosis_id}/delete",
+            visit.do_remove_diagnosis,
+            name="visit_diagnosis_delete",
+        ),
+        web.post("/visits/{visit_id}/drugs", visit.do_add_drug, name="visit_drug"),
+        web.post("/visits/{visit_id}/procedures", visit.do_add_procedure, name="visit_procedure"),
+        web.post(
+            "/visits/{visit_id}/orders/{order_id}/delete",
+            visit.do_remove_order,
+            name="visit_order_delete",
+        ),
+        web.post("/visits/{visit_id}/finish", visit.do_finish, name="visit_finish"),
+        # 批價 billing and printing
+        web.get("/visits/{visit_id}/bill", billing.show_bill, name="bill"),
+        web.post("/visits/{visit_id}/bill", billing.do_recompute, name="bill_recompute"),
+        web.post("/visits/{visit_id}/settle", billing.do_settle, name="bill_settle"),
+        web.post("/visits/{visit_id}/print", billing.do_print, name="bill_print"),
+        web.get("/visits/{visit_id}/prints", billing.prints_fragment, name="bill_prints"),
+        # JSON for search-as-you-type
+        web.get("/api/icd10", api.icd10, name="api_icd10"),
+        web.get("/api/drugs", api.drugs, name="api_drugs"),
+        web.get("/api/patients", api.patients, name="api_patients"),
+        web.get("/api/visits/{visit_id}", api.visit_detail, name="api_visit"),
+        # live updates
+        web.get("/events", events.events, name="events"),
+    ]
+
+
+async def _healthz(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"ok": True})
+
+
+async def _close_streams(app: web.Application) -> None:
+    app[keys.LIVE].close_all()
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    )
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
