@@ -201,7 +201,9 @@ bills = Table(
     Column("tenant_id", ForeignKey("tenants.id"), nullable=False),
     Column("visit_id", ForeignKey("visits.id"), nullable=False, unique=True),
     Column("registration_fee", Integer, nullable=False),  # 元
-    Column("copay", Integer, nullable=False),  # 部分負擔 (d40), 元
+    Column("copay", Integer, nullable=False),  # 部分負擔 (d40), 元 = basic + drug
+    Column("copay_basic", Integer, nullable=False),  # 基本部分負擔
+    Column("copay_drug", Integer, nullable=False),  # 藥品部分負擔
     Column("copay_code", String(3), nullable=False),  # d15
     Column("nhi_points", Integer, nullable=False),  # d39 合計
     Column("self_pay_total", Integer, nullable=False),  # 元
@@ -261,7 +263,9 @@ tenant_drugs = Table(
     Column("default_route", String(12), nullable=True),
     Column("unit", String(12), nullable=False, default="粒"),
     Column("indication", String(200), nullable=False, default=""),  # 適應症
-    Column("warnings", String(300), nullable=False, default=""),  # 警語/副作用
+    Column("strength", String(40), nullable=False, default=""),  # 含量 printed as 劑量
+    Column("warnings", String(300), nullable=False, default=""),  # 警語
+    Column("side_effects", String(300), nullable=False, default=""),  # 副作用
     Column("self_pay_price", Integer, nullable=True),  # 元 per unit when given as 自費
     Column("demo_value", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-24 19:10:31.197657
+Create Date: 2026-11-24 19:17:49.201524
 """
 
 from __future__ import annotations
@@ -21,6 +21,28 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
 
     op.create_table(
+        "box_dead_letter",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tenant_slug", sa.String(length=64), nullable=False),
+        sa.Column("box_id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=True),
+        sa.Column("event_type", sa.String(length=64), nullable=True),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("first_failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_box_dead_letter")),
+        sa.UniqueConstraint("box_id", "seq", name="uq_box_dead_letter_box_seq"),
+    )
+    op.create_table(
         "box_inbox",
         sa.Column(
             "id",
@@ -38,6 +60,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_box_inbox")),
         sa.UniqueConstraint("box_id", "seq", name="uq_box_inbox_box_seq"),
         sa.UniqueConstraint("event_id", name=op.f("uq_box_inbox_event_id")),
+    )
+    op.create_table(
+        "box_inbox_watermark",
+        sa.Column("box_id", sa.String(length=64), nullable=False),
+        sa.Column("tenant_slug", sa.String(length=64), nullable=False),
+        sa.Column("acked_seq", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("box_id", name=op.f("pk_box_inbox_watermark")),
     )
     op.create_table(
         "box_status",
@@ -186,7 +216,9 @@ def upgrade() -> None:
         sa.Column("default_route", sa.String(length=12), nullable=True),
         sa.Column("unit", sa.String(length=12), nullable=False),
         sa.Column("indication", sa.String(length=200), nullable=False),
+        sa.Column("strength", sa.String(length=40), nullable=False),
         sa.Column("warnings", sa.String(length=300), nullable=False),
+        sa.Column("side_effects", sa.String(length=300), nullable=False),
         sa.Column("self_pay_price", sa.Integer(), nullable=True),
         sa.Column("demo_value", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
@@ -283,6 +315,8 @@ def upgrade() -> None:
         sa.Column("visit_id", sa.Integer(), nullable=False),
         sa.Column("registration_fee", sa.Integer(), nullable=False),
         sa.Column("copay", sa.Integer(), nullable=False),
+        sa.Column("copay_basic", sa.Integer(), nullable=False),
+        sa.Column("copay_drug", sa.Integer(), nullable=False),
         sa.Column("copay_code", sa.String(length=3), nullable=False),
         sa.Column("nhi_points", sa.Integer(), nullable=False),
         sa.Column("self_pay_total", sa.Integer(), nullable=False),
@@ -432,4 +466,6 @@ def downgrade() -> None:
     op.drop_table("fee_codes")
     op.drop_table("drugs")
     op.drop_table("box_status")
+    op.drop_table("box_inbox_watermark")
     op.drop_table("box_inbox")
+    op.drop_table("box_dead_letter")

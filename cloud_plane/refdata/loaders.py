@@ -1,0 +1,118 @@
+"""Bulk loaders for the global reference tables from shared/data (idempotent).
+
+Each loader replaces the whole table's content from its CSV in one transaction when the stored
+row count differs from the file, so re-running is a cheap no-op. Rows are inserted in batches
+with ``executemany`` (96,802 ICD-10 rows load in a few seconds on both databases).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cloud_plane.db.tables_refdata import drugs, fee_codes, icd10
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+
+ICD10_FILE = Path("icd10/icd-10-cm-2023-tw.csv")
+DRUG_FILE = Path("drugs/nhi-drug-codes-1150701.csv")
+FEE_FILE = Path("nhi-fee/nhi-fee-schedule-1060501.csv")
+
+# 健保用藥品項 115年7月查詢檔: the list's own date; the source has no per-code dates or prices.
+DRUG_LIST_DATE = date(2026, 7, 1)
+DRUG_SOURCE_NOTE = "NHI drug code list 115.07.01 (TWNHIFHIR/empd): code and English name"
+FEE_SCHEDULE = "106.05.01"
+OPEN_END = "29101231"
+BATCH = 5000
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh)
+
+
+def _ymd(text: str) -> date | None:
+    text = text.strip()
+    if not text or text == OPEN_END:
+        return None
+    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
+async def _replace(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> int:
+    count = (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+    if count == len(rows):
+        return 0
+    await conn.execute(delete(table))
+    for start in range(0, len(rows), BATCH):
+        await conn.execute(table.insert(), rows[start : start + BATCH])
+    return len(rows)
+
+
+async def load_icd10(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """ICD-10-CM 2023 TW; ``use = 1`` rows are billable. Returns rows written (0 = up to date)."""
+    rows = [
+        {
+            "code": r["code"].strip(),
+            "name_en": r["name_en"],
+            "name_zh": r["name_zh"],
+            "billable": r["use"].strip() == "1",
+        }
+        for r in _rows(data_dir / ICD10_FILE)
+    ]
+    return await _replace(conn, icd10, rows)
+
+
+async def load_drug_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """NHI drug codes with English names, valid from the list date, no price (source has none)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in _rows(data_dir / DRUG_FILE):
+        code = r["drug_code"].strip()
+        seen.setdefault(
+            code,
+            {
+                "code": code,
+                "effective_from": DRUG_LIST_DATE,
+                "effective_to": None,
+                "name_en": r["name_en"].strip(),
+                "name_zh": None,
+                "price_points": None,
+                "source_note": DRUG_SOURCE_NOTE,
+                "demo_value": False,
+            },
+        )
+    return await _replace(conn, drugs, list(seen.values()))
+
+
+async def load_fee_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """The 106.05.01 fee schedule with its points (2017 values, labelled by ``schedule``)."""
+    seen: dict[tuple[str, date], dict[str, Any]] = {}
+    for r in _rows(data_dir / FEE_FILE):
+        start = _ymd(r["start_date"])
+        if start is None:
+            continue
+        key = (r["code"].strip(), start)
+        seen[key] = {
+            "code": key[0],
+            "effective_from": start,
+            "effective_to": _ymd(r["end_date"]),
+            "points": int(r["points"]),
+            "name_zh": r["name_zh"].strip(),
+            "name_en": r["name_en"].strip() or None,
+            "schedule": FEE_SCHEDULE,
+        }
+    return await _replace(conn, fee_codes, list(seen.values()))
+
+
+async def load_all(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, int]:
+    return {
+        "icd10": await load_icd10(conn, data_dir),
+        "drugs": await load_drug_codes(conn, data_dir),
+        "fee_codes": await load_fee_codes(conn, data_dir),
+    }

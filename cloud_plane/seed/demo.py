@@ -1,0 +1,243 @@
+"""Seed the demo: reference data, clinic "demo-west" (staff, box, drug master) and a second
+clinic "demo-east" so tenant isolation can be shown. Idempotent: a second run changes nothing.
+
+Institution codes, names, addresses, passwords and national IDs are made up for the demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from clinicbox_core.nhi.id_number import check_digit
+from cloud_plane.db.tables_clinic import boxes, staff, tenant_drugs, tenants
+from cloud_plane.db.tables_refdata import drugs
+from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR, load_all
+from cloud_plane.seed.formulary import FormularyItem, pick_formulary
+from cloud_plane.services.auth import hash_password
+
+
+class DemoLogin(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    username: str
+    password: str
+    display_name: str
+    roles: tuple[str, ...]
+
+
+class DemoClinic(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    slug: str
+    nhi_code: str
+    name: str
+    box_id: str
+    logins: tuple[DemoLogin, ...]
+
+
+class DemoInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    clinics: tuple[DemoClinic, ...]
+    formulary_size: int
+    reference_rows: dict[str, int]
+
+    def clinic(self, slug: str) -> DemoClinic:
+        return next(c for c in self.clinics if c.slug == slug)
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    id_prefix: str | None  # 9 chars; the check digit is computed
+
+
+def _national_id(prefix: str | None) -> str | None:
+    return None if prefix is None else prefix + check_digit(prefix)
+
+
+_WEST = (
+    _Person("frontdesk", "林櫃台", ("front_desk",), None),
+    _Person("doctor1", "王大明醫師", ("doctor",), "A12345678"),
+    _Person("doctor2", "陳美玲醫師", ("doctor",), "B22345678"),
+    _Person("pharmacist", "張藥師", ("pharmacist",), "C22345679"),
+    _Person("admin", "李院長", ("clinic_admin", "doctor"), "D12345670"),
+)
+_EAST = (
+    _Person("frontdesk", "黃櫃台", ("front_desk",), None),
+    _Person("doctor1", "吳醫師", ("doctor",), "E12345671"),
+    _Person("admin", "周管理", ("clinic_admin",), None),
+)
+CLINICS = (
+    (
+        "demo-west",
+        "3501200000",
+        "示範西區診所",
+        "臺北市大安區示範路1號",
+        "02-2700-0001",
+        "box-demo-1",
+        _WEST,
+    ),
+    (
+        "demo-east",
+        "3501200001",
+        "示範東區診所",
+        "臺北市信義區示範街2號",
+        "02-2700-0002",
+        "box-east-1",
+        _EAST,
+    ),
+)
+PRINTER_ROLES = ["drugbag", "receipt", "slip"]
+
+
+def demo_password(slug: str, username: str) -> str:
+    """The printed demo password (never use these outside the demo)."""
+    return f"{slug.split('-')[1]}-{username}-1234"
+
+
+def _strength(item: FormularyItem) -> str:
+    m = re.search(r"(\d+(?:\.\d+)?)\s*MG", item.name_en.upper())
+    return f"{m.group(1)} mg" if m else "見藥名"
+
+
+def _zh_name(item: FormularyItem) -> str:
+    strength = _strength(item)
+    return item.generic.zh if strength == "見藥名" else f"{item.generic.zh} {strength}"
+
+
+def _side_effects(item: FormularyItem) -> str:
+    parts = item.generic.warnings.split("；")
+    return parts[1] if len(parts) > 1 else "少見；如有不適請回診"
+
+
+async def _seed_formulary(
+    conn: AsyncConnection, tenant_id: int, items: list[FormularyItem]
+) -> None:
+    existing = set(
+        (
+            await conn.execute(
+                select(tenant_drugs.c.code).where(tenant_drugs.c.tenant_id == tenant_id)
+            )
+        ).scalars()
+    )
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "code": it.code,
+            "name_zh": _zh_name(it),
+            "default_dose": it.generic.dose,
+            "default_frequency": it.generic.frequency,
+            "default_route": "PO",
+            "unit": "粒",
+            "indication": it.generic.indication,
+            "strength": _strength(it),
+            "warnings": it.generic.warnings.split("；")[0],
+            "side_effects": _side_effects(it),
+            "self_pay_price": it.generic.self_pay,
+            "demo_value": True,
+            "active": True,
+        }
+        for it in items
+        if it.code not in existing
+    ]
+    if rows:
+        await conn.execute(tenant_drugs.insert(), rows)
+
+
+async def _price_formulary(conn: AsyncConnection, items: list[FormularyItem]) -> None:
+    """Give the picked NHI codes a DEMO price (the public code list has no prices)."""
+    for it in items:
+        await conn.execute(
+            update(drugs)
+            .where(drugs.c.code == it.code, drugs.c.price_points.is_(None))
+            .values(
+                price_points=it.generic.price,
+                name_zh=_zh_name(it),
+                demo_value=True,
+                source_note="code/name_en real (115.07 list); price and name_zh DEMO values",
+            )
+        )
+
+
+async def _seed_clinic(
+    conn: AsyncConnection,
+    spec: tuple[str, str, str, str, str, str, tuple[_Person, ...]],
+    items: list[FormularyItem],
+) -> DemoClinic:
+    slug, code, name, address, phone, box_id, people = spec
+    now = datetime.now(UTC)
+    tid = (await conn.execute(select(tenants.c.id).where(tenants.c.slug == slug))).scalar()
+    if tid is None:
+        tid = (
+            await conn.execute(
+                tenants.insert()
+                .values(
+                    slug=slug,
+                    nhi_code=code,
+                    name=name,
+                    clinic_type="western",
+                    address=address,
+                    phone=phone,
+                    registration_fee=150,
+                    default_department="01",
+                    default_doctor_username="doctor1",
+                    dispensing="self",
+                    created_at=now,
+                )
+                .returning(tenants.c.id)
+            )
+        ).scalar_one()
+    logins = []
+    for p in people:
+        password = demo_password(slug, p.username)
+        logins.append(
+            DemoLogin(
+                username=p.username, password=password, display_name=p.display_name, roles=p.roles
+            )
+        )
+        found = (
+            await conn.execute(
+                select(staff.c.id).where(staff.c.tenant_id == tid, staff.c.username == p.username)
+            )
+        ).scalar()
+        if found is None:
+            await conn.execute(
+                staff.insert().values(
+                    tenant_id=tid,
+                    username=p.username,
+                    display_name=p.display_name,
+                    roles=list(p.roles),
+                    password_hash=await asyncio.to_thread(hash_password, password),
+                    national_id=_national_id(p.id_prefix),
+                    active=True,
+                    created_at=now,
+                )
+            )
+    if (await conn.execute(select(boxes.c.box_id).where(boxes.c.box_id == box_id))).first() is None:
+        await conn.execute(
+            boxes.insert().values(
+                box_id=box_id, tenant_id=tid, printer_roles=PRINTER_ROLES, created_at=now
+            )
+        )
+    await _seed_formulary(conn, tid, items)
+    return DemoClinic(slug=slug, nhi_code=code, name=name, box_id=box_id, logins=tuple(logins))
+
+
+async def seed_demo(engine: AsyncEngine, data_dir: Path = DEFAULT_DATA_DIR) -> DemoInfo:
+    """Load reference data and the two demo clinics into a migrated database."""
+    data_dir = Path(data_dir)
+    async with engine.begin() as conn:
+        loaded = await load_all(conn, data_dir)
+    items = await asyncio.to_thread(pick_formulary, data_dir)
+    async with engine.begin() as conn:
+        await _price_formulary(conn, items)
+        clinics = tuple([await _seed_clinic(conn, spec, items) for spec in CLINICS])
+    return DemoInfo(clinics=clinics, formulary_size=len(items), reference_rows=loaded)

@@ -1,0 +1,107 @@
+"""Row → model conversions shared by the service modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from cloud_plane.services.models import (
+    Diagnosis,
+    Order,
+    Patient,
+    Session,
+    Staff,
+    Tenant,
+    Visit,
+    VisitStatus,
+)
+
+
+def tenant(r: Row[Any]) -> Tenant:
+    return Tenant(
+        id=r.id,
+        slug=r.slug,
+        nhi_code=r.nhi_code,
+        name=r.name,
+        clinic_type=r.clinic_type,
+        address=r.address,
+        phone=r.phone,
+        registration_fee=r.registration_fee,
+        default_department=r.default_department,
+        dispensing=r.dispensing,
+    )
+
+
+def staff(r: Row[Any]) -> Staff:
+    return Staff(
+        id=r.id,
+        username=r.username,
+        display_name=r.display_name,
+        roles=tuple(r.roles),
+        national_id=r.national_id,
+        active=r.active,
+    )
+
+
+def patient(r: Row[Any]) -> Patient:
+    return Patient(
+        id=r.id,
+        chart_no=r.chart_no,
+        national_id=r.national_id,
+        name=r.name,
+        sex=r.sex,
+        birth_date=r.birth_date,
+        phone=r.phone,
+        address=r.address,
+        nhi_card_no=r.nhi_card_no,
+        allergies=r.allergies,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+    )
+
+
+def visit(r: Row[Any]) -> Visit:
+    return Visit(
+        id=r.id,
+        patient_id=r.patient_id,
+        visit_date=r.visit_date,
+        session=Session(r.session),
+        department=r.department,
+        doctor_id=r.doctor_id,
+        visit_no=r.visit_no,
+        visit_type=r.visit_type,
+        nhi_seq=r.nhi_seq,
+        abnormal_code=r.abnormal_code,
+        case_type=r.case_type,
+        copay_code=r.copay_code,
+        status=VisitStatus(r.status),
+        chief_complaint=r.chief_complaint,
+        source=r.source,
+        box_id=r.box_id,
+        registered_at=r.registered_at,
+        started_at=r.started_at,
+        finished_at=r.finished_at,
+    )
+
+
+def diagnosis(r: Row[Any]) -> Diagnosis:
+    return Diagnosis(id=r.id, ordinal=r.ordinal, code=r.code, name=r.name)
+
+
+def order(r: Row[Any]) -> Order:
+    return Order(
+        id=r.id,
+        ordinal=r.ordinal,
+        kind=r.kind,
+        code=r.code,
+        name=r.name,
+        dose=r.dose,
+        frequency=r.frequency,
+        route=r.route,
+        days=r.days,
+        total_quantity=r.total_quantity,
+        unit_points=r.unit_points,
+        amount_points=r.amount_points,
+        self_pay=r.self_pay,
+    )

@@ -1,0 +1,263 @@
+"""Orders of a visit (醫令): drugs from the NHI list or the clinic formulary, procedures from
+the fee schedule, with points priced as of the visit date."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from clinicbox_core.errors import NotFound, ValidationFailed
+from clinicbox_core.nhi.frequency import lookup_frequency, lookup_route, total_quantity
+from cloud_plane.db.tables_clinic import orders, tenant_drugs
+from cloud_plane.db.tables_refdata import drugs
+from cloud_plane.refdata.lookup import drug_row, fee_row
+from cloud_plane.services import audit
+from cloud_plane.services.actor import STAFF_ROLES, Actor, require_role
+from cloud_plane.services.clock import utc_now
+from cloud_plane.services.consultation import _detail, _doctor_edit
+from cloud_plane.services.models import DrugHit, VisitDetail
+from cloud_plane.services.visit_state import load_visit
+
+MAX_DAYS = 90
+
+
+def amount_points(quantity: Decimal, unit: Decimal) -> int:
+    """p12 = total × unit price, rounded half up to an integer (claims spec p.18)."""
+    return int((quantity * unit).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+async def _next_ordinal(conn: AsyncConnection, visit_id: int) -> int:
+    stmt = select(func.coalesce(func.max(orders.c.ordinal), 0)).where(orders.c.visit_id == visit_id)
+    return int((await conn.execute(stmt)).scalar_one()) + 1
+
+
+async def insert_order(conn: AsyncConnection, actor: Actor, visit_id: int, **values: Any) -> int:
+    result = await conn.execute(
+        orders.insert()
+        .values(
+            tenant_id=actor.tenant_id,
+            visit_id=visit_id,
+            ordinal=await _next_ordinal(conn, visit_id),
+            created_at=utc_now(),
+            **values,
+        )
+        .returning(orders.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def _formulary(conn: AsyncConnection, actor: Actor, code: str) -> Any:
+    stmt = select(tenant_drugs).where(
+        tenant_drugs.c.tenant_id == actor.tenant_id,
+        tenant_drugs.c.code == code,
+        tenant_drugs.c.active.is_(True),
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def add_drug_order(
+    conn: AsyncConnection,
+    actor: Actor,
+    visit_id: int,
+    *,
+    drug_code: str,
+    dose: Decimal,
+    frequency: str,
+    route: str,
+    days: int,
+    total_quantity: Decimal | None = None,
+    self_pay: bool = False,
+) -> VisitDetail:
+    """Prescribe a drug. The total is dose × doses per day × days (see
+    :func:`clinicbox_core.nhi.frequency.total_quantity`) unless given; NHI drugs are priced at
+    the 支付價 in force on the visit date, 自費 drugs at the clinic's self-pay price."""
+    patient_id = await _doctor_edit(conn, actor, visit_id)
+    visit = await load_visit(conn, actor, visit_id)
+    code = drug_code.strip().upper()
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationFailed("error.order.bad_days", field="days", max=MAX_DAYS)
+    freq = lookup_frequency(frequency).code
+    rte = lookup_route(route).code
+    qty = _total(dose, freq, days, total_quantity)
+    ref = await drug_row(conn, code, visit.visit_date)
+    local = await _formulary(conn, actor, code)
+    if ref is None and local is None:
+        raise ValidationFailed("error.order.unknown_drug", field="drug_code", code=code)
+    name = (local.name_zh if local is not None else None) or (ref.name_en if ref else code)
+    if self_pay:
+        if local is None or local.self_pay_price is None:
+            raise ValidationFailed("error.order.no_self_pay_price", field="self_pay", code=code)
+        unit = Decimal(local.self_pay_price)
+    else:
+        if ref is None or ref.price_points is None:
+            raise ValidationFailed("error.order.not_nhi_priced", field="drug_code", code=code)
+        unit = ref.price_points
+    order_id = await insert_order(
+        conn,
+        actor,
+        visit_id,
+        kind="drug",
+        code=code,
+        name=name,
+        dose=dose,
+        frequency=freq,
+        route=rte,
+        days=days,
+        total_quantity=qty,
+        unit_points=unit,
+        amount_points=amount_points(qty, unit),
+        self_pay=self_pay,
+    )
+    await audit.record(
+        conn,
+        actor,
+        "create",
+        "order",
+        order_id,
+        patient_id=patient_id,
+        visit_id=visit_id,
+        code=code,
+    )
+    return await _detail(conn, actor, visit_id)
+
+
+def _total(dose: Decimal, frequency: str, days: int, given: Decimal | None) -> Decimal:
+    return total_quantity(Decimal(dose), frequency, days, explicit_total=given)
+
+
+async def add_procedure_order(
+    conn: AsyncConnection, actor: Actor, visit_id: int, code: str
+) -> VisitDetail:
+    """A procedure (診療) from the fee schedule, at its points in force on the visit date."""
+    patient_id = await _doctor_edit(conn, actor, visit_id)
+    visit = await load_visit(conn, actor, visit_id)
+    code = code.strip().upper()
+    ref = await fee_row(conn, code, visit.visit_date)
+    if ref is None:
+        raise ValidationFailed("error.order.unknown_fee_code", field="code", code=code)
+    order_id = await insert_order(
+        conn,
+        actor,
+        visit_id,
+        kind="procedure",
+        code=code,
+        name=ref.name_zh,
+        total_quantity=Decimal(1),
+        unit_points=Decimal(ref.points),
+        amount_points=int(ref.points),
+        self_pay=False,
+    )
+    await audit.record(
+        conn,
+        actor,
+        "create",
+        "order",
+        order_id,
+        patient_id=patient_id,
+        visit_id=visit_id,
+        code=code,
+    )
+    return await _detail(conn, actor, visit_id)
+
+
+async def remove_order(
+    conn: AsyncConnection, actor: Actor, visit_id: int, order_id: int
+) -> VisitDetail:
+    patient_id = await _doctor_edit(conn, actor, visit_id)
+    result = await conn.execute(
+        delete(orders).where(
+            orders.c.id == order_id,
+            orders.c.visit_id == visit_id,
+            orders.c.tenant_id == actor.tenant_id,
+        )
+    )
+    if result.rowcount != 1:
+        raise NotFound("error.order.not_found", id=order_id)
+    await audit.record(
+        conn, actor, "delete", "order", order_id, patient_id=patient_id, visit_id=visit_id
+    )
+    return await _detail(conn, actor, visit_id)
+
+
+async def search_drugs(
+    conn: AsyncConnection, actor: Actor, q: str, on_date: date, limit: int = 20
+) -> list[DrugHit]:
+    """The clinic's formulary first (code prefix, zh or en name), then other NHI codes in
+    force on ``on_date``."""
+    require_role(actor, *STAFF_ROLES)
+    q = q.strip()
+    if not q:
+        return []
+    like_en = func.lower(drugs.c.name_en).contains(q.lower(), autoescape=True)
+    in_force = (drugs.c.effective_from <= on_date) & or_(
+        drugs.c.effective_to.is_(None), drugs.c.effective_to >= on_date
+    )
+    local_stmt = (
+        select(tenant_drugs, drugs.c.name_en, drugs.c.price_points)
+        .join(drugs, (drugs.c.code == tenant_drugs.c.code) & in_force, isouter=True)
+        .where(
+            tenant_drugs.c.tenant_id == actor.tenant_id,
+            tenant_drugs.c.active.is_(True),
+            or_(
+                tenant_drugs.c.code.startswith(q.upper(), autoescape=True),
+                tenant_drugs.c.name_zh.contains(q, autoescape=True),
+                like_en,
+            ),
+        )
+        .order_by(tenant_drugs.c.code)
+        .limit(limit)
+    )
+    hits = [
+        DrugHit(
+            code=r.code,
+            name_en=r.name_en or "",
+            name_zh=r.name_zh,
+            price_points=r.price_points,
+            in_formulary=True,
+            default_dose=r.default_dose,
+            default_frequency=r.default_frequency,
+            default_route=r.default_route,
+            self_pay_price=r.self_pay_price,
+            demo_value=r.demo_value,
+        )
+        for r in (await conn.execute(local_stmt)).all()
+    ]
+    if len(hits) < limit:
+        seen = {h.code for h in hits}
+        ref_stmt = (
+            select(drugs)
+            .where(in_force, or_(drugs.c.code.startswith(q.upper(), autoescape=True), like_en))
+            .order_by(drugs.c.code)
+            .limit(limit)
+        )
+        for r in (await conn.execute(ref_stmt)).all():
+            if r.code in seen or len(hits) >= limit:
+                continue
+            hits.append(
+                DrugHit(
+                    code=r.code,
+                    name_en=r.name_en,
+                    name_zh=r.name_zh,
+                    price_points=r.price_points,
+                    in_formulary=False,
+                    default_dose=None,
+                    default_frequency=None,
+                    default_route=None,
+                    self_pay_price=None,
+                    demo_value=r.demo_value,
+                )
+            )
+    return hits
+
+
+__all__ = [
+    "add_drug_order",
+    "add_procedure_order",
+    "amount_points",
+    "remove_order",
+    "search_drugs",
+]

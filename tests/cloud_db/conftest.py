@@ -1,0 +1,99 @@
+"""Fixtures of the cloud database tests: every test runs on SQLite and on PostgreSQL.
+
+Each backend gets its own throwaway database per test session (a temp SQLite file; a fresh
+PostgreSQL database on the server from ``CLINICBOX_TEST_PG_URL`` or
+``clinicbox.runtime.postgres.ensure()``), migrated and seeded once with the demo clinics.
+Tests share that seeded database, so each creates its own patients/visits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from clinicbox.runtime import postgres
+from cloud_plane.db.engine import create_engine, upgrade
+from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR
+from cloud_plane.seed.demo import DemoInfo, seed_demo
+from cloud_plane.services.actor import Actor
+from cloud_plane.services.auth import authenticate
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    backend: str
+    url: str
+    info: DemoInfo
+    actors: dict[str, Actor]  # "west.frontdesk", "east.doctor1", ...
+
+
+def pg_server_url() -> str:
+    return os.environ.get("CLINICBOX_TEST_PG_URL") or postgres.ensure()
+
+
+def new_database(backend: str, tmp: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp / 'cloud.db'}"
+        return
+    url = postgres.create_database(pg_server_url())
+    try:
+        yield url
+    finally:
+        postgres.drop_database(url)
+
+
+async def _seed(url: str) -> tuple[DemoInfo, dict[str, Actor]]:
+    engine = create_engine(url)
+    try:
+        info = await seed_demo(engine, DEFAULT_DATA_DIR)
+        actors: dict[str, Actor] = {}
+        async with engine.begin() as conn:
+            for clinic in info.clinics:
+                for login in clinic.logins:
+                    key = f"{clinic.slug.split('-')[1]}.{login.username}"
+                    actors[key] = await authenticate(
+                        conn, clinic.nhi_code, login.username, login.password
+                    )
+        return info, actors
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    backend = str(request.param)
+    gen = new_database(backend, tmp_path_factory.mktemp(backend))
+    url = next(gen)
+    try:
+        upgrade(url)
+        info, actors = asyncio.run(_seed(url))
+        yield Seeded(backend, url, info, actors)
+    finally:
+        gen.close()
+
+
+@pytest.fixture
+async def engine(seeded: Seeded) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(seeded.url)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def actors(seeded: Seeded) -> dict[str, Actor]:
+    return seeded.actors
+
+
+@pytest.fixture
+async def conn(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One transaction, committed at the end of the test."""
+    async with engine.begin() as c:
+        yield c
