@@ -47,15 +47,17 @@ class NetworkLink:
     def __init__(self, settings: PrinterSettings) -> None:
         self._name = settings.name
         self._printer = Network(settings.host, settings.port, timeout=settings.timeout_s)
+        where = f"{settings.host}:{settings.port}"
+        # Connect here rather than with Network.open(), which leaks the socket when the connect
+        # fails (python-escpos 3.1); the connected socket becomes the Network printer's device.
         try:
-            self._printer.open()
-        except DeviceNotFoundError as exc:
-            cause = exc.__context__
-            where = f"{settings.host}:{settings.port}"
-            if isinstance(cause, TimeoutError):
-                raise PrinterTimeout(self._name, f"connect to {where} timed out") from exc
-            raise PrinterOffline(self._name, f"cannot connect to {where}: {cause}") from exc
-        self._sock: socket.socket = self._printer.device
+            sock = socket.create_connection((settings.host, settings.port), settings.timeout_s)
+        except TimeoutError as exc:
+            raise PrinterTimeout(self._name, f"connect to {where} timed out") from exc
+        except OSError as exc:
+            raise PrinterOffline(self._name, f"cannot connect to {where}: {exc}") from exc
+        self._printer.device = sock
+        self._sock = sock
         self._timeout = settings.timeout_s
 
     def write(self, data: bytes) -> None:

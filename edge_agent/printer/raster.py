@@ -3,7 +3,8 @@
 Rare name characters (堃, 喆, 𠀋...) have no Big5 code, and some printers have no Chinese font at
 all (``cjk_mode = "raster"``). Such lines are drawn here with Noto Sans Mono CJK TC, whose ASCII
 glyphs are exactly half as wide as its CJK glyphs, so the image keeps the printer's cell grid:
-one cell is ``cell_dots`` wide and ``2 * cell_dots`` high, a wide character two cells.
+one cell is ``cell_dots`` wide and ``2 * cell_dots`` high, a wide character two cells; below
+the glyphs the image keeps the printer's line gap so image lines and text lines are spaced alike.
 """
 
 from __future__ import annotations
@@ -70,10 +71,11 @@ def line_image(text: str, *, cell_dots: int, double: bool, bold: bool) -> Image.
     """
     scale = 2 if double else 1
     cell = cell_dots * scale
-    height = 2 * cell
+    glyph_height = 2 * cell
+    height = glyph_height + cell_dots // 2  # the printer's default line gap, as text lines get
     width = max(8, -(-text_width(text) * cell // 8) * 8)  # whole bytes, as GS v 0 sends them
     image = Image.new("L", (width, height), 255)
-    face = font(height, bold=bold)
+    face = font(glyph_height, bold=bold)
     x = 0
     for ch in text:
         cells = cell_width(ch)
@@ -82,7 +84,7 @@ def line_image(text: str, *, cell_dots: int, double: bool, bold: bool) -> Image.
             glyph = Image.new("L", (max(slot, int(face.getlength(ch)) + 1), height), 255)
             # CJK em box: baseline at 0.88 em, so the box fills the cell from top to bottom.
             ImageDraw.Draw(glyph).text(
-                (0, round(0.88 * height)), ch, font=face, fill=0, anchor="ls"
+                (0, round(0.88 * glyph_height)), ch, font=face, fill=0, anchor="ls"
             )
             if glyph.width > slot:
                 glyph = glyph.resize((slot, height))
