@@ -8,7 +8,10 @@ Sources:
 * data/nhi-code-tables/freq.csv and usage.csv (mycis/mycis_postgres @ d2708405, 2016): the zh
   descriptions used on drug bags and the combined codes (TIDPC, BID&HS, Q4H&PRN, ...).
   Where the CSV and the 96.11.12 text disagree the 96.11.12 wording wins; CSV-only route codes
-  (CHEMO, MX, IRRIG, TRN) are kept and marked as such.
+  (CHEMO, MX, IRRIG, TRN) are kept and marked as such. The CSV's BIW rate (0.142857, once a
+  week) and its Q2M (每月二次) contradict the 96.11.12 grammar and are overruled (BIW = 2/7,
+  Q2M = once every two months); its dose-carrying codes (QD&QN2, TID&QN2, ...) and QIW are
+  not taken over (tests/core/test_frequency.py lists why).
 
 Doses per day are exact fractions (BIW = 2/7, not 0.142857). ``AC`` and ``PC`` alone are meal
 timings, not frequencies (the CSV's 1.0 / 3.0 for them is inconsistent), so they need an

@@ -1,4 +1,4 @@
-"""Every NHI and print-document module declares ``__all__`` and it lists exactly its public names."""
+"""Each NHI and printdoc module declares ``__all__`` listing exactly its public names."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ ALPHABET = string.ascii_uppercase + string.digits
         ("A123456789", "M"),  # 註14 worked example 1 (本國人)
         ("FA12345689", "M"),  # 註14 worked example 2 (外籍/遊民, A = male)
         ("A223456781", "F"),
-        ("Z100000002", "M")  # Z=33: 3 + 7 + 8 = 18 → 2,
+        ("Z100000002", "M"),  # Z=33: 3 + 7 + 8 = 18 → 2,
     ],
 )
 def test_spec_and_constructed_examples(id_no: str, sex: str) -> None:

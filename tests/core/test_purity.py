@@ -1,4 +1,4 @@
-"""clinicbox_core must stay pure: no file, socket, process, database or (in rule code) clock access."""
+"""clinicbox_core stays pure: no file, socket, process, database or (rule code) clock access."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def violations(source: str, *, clock_free: bool) -> list[str]:
             names = []
         for name in names:
             if name.split(".")[0] in FORBIDDEN_MODULES:
-                found.append(f"line {node.lineno}: import {name}")
+                found.append(f"line {getattr(node, 'lineno', 0)}: import {name}")
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS:
