@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,52 +56,57 @@ PRINTERS = st.builds(
 )
 
 
-def expected_rows(doc: PrintDocument, printer: PrinterSettings) -> list[tuple[str, object]]:
-    """(kind, value) per printed row, from the document alone."""
-    rows: list[tuple[str, object]] = []
+@dataclass(frozen=True)
+class Want:
+    """One row the document should print: text, image of ``line``, qr of ``line``, or cut."""
+
+    kind: str
+    line: str = ""
+    block: TextLine | None = None
+
+
+def expected_rows(doc: PrintDocument, printer: PrinterSettings) -> list[Want]:
+    rows: list[Want] = []
     for block in doc.blocks:
         if isinstance(block, TextLine):
             width = printer.columns // 2 if block.double else printer.columns
             for source in printable_lines(block.text):
                 for line in wrap_cells(source, width):
-                    if line and (printer.cjk_mode == "raster" or needs_raster(line)):
-                        rows.append(("image", (line, block)))
-                    else:
-                        rows.append(("text", (line, block)))
+                    raster = line and (printer.cjk_mode == "raster" or needs_raster(line))
+                    rows.append(Want("image" if raster else "text", line, block))
         elif isinstance(block, Rule):
-            rows.append(("text", ("-" * printer.columns, None)))
+            rows.append(Want("text", "-" * printer.columns))
         elif isinstance(block, Blank):
-            rows.extend([("text", ("", None))] * block.lines)
+            rows.extend([Want("text")] * block.lines)
         elif isinstance(block, QrCode):
-            rows += [("qr", block.data), ("text", ("", None))]
+            rows += [Want("qr", block.data), Want("text")]
         elif isinstance(block, Cut):
-            rows += [("text", ("", None))] * 6 + [("cut", None)]
+            rows += [Want("text")] * 6 + [Want("cut")]
     return rows
 
 
-def check_row(row: Row, kind: str, value: object, printer: PrinterSettings) -> None:
-    if kind == "cut":
+def check_row(row: Row, want: Want, printer: PrinterSettings) -> None:
+    block = want.block
+    if want.kind == "cut":
         assert isinstance(row, CutRow)
-    elif kind == "qr":
-        assert isinstance(row, QrRow) and row.data == value
+    elif want.kind == "qr":
+        assert isinstance(row, QrRow) and row.data == want.line
         assert row.module_size * 21 <= printer.columns * cell_dots(printer.columns)
-    elif kind == "text":
-        line, block = value  # type: ignore[misc]
-        assert isinstance(row, TextRow) and row.text == line
-        if isinstance(block, TextLine) and line:
+    elif want.kind == "text":
+        assert isinstance(row, TextRow) and row.text == want.line
+        if block is not None and want.line:
             assert row.align == block.align.value
             assert all(run.bold == block.bold for run in row.runs)
             assert all(run.width == run.height == (2 if block.double else 1) for run in row.runs)
     else:
-        line, block = value  # type: ignore[misc]
-        assert isinstance(row, ImageRow) and row.bits is not None
+        assert isinstance(row, ImageRow) and row.bits is not None and block is not None
         scale = 2 if block.double else 1
         dots = cell_dots(printer.columns)
-        assert row.width == max(8, -(-text_width(line) * dots * scale // 8) * 8)
+        assert row.width == max(8, -(-text_width(want.line) * dots * scale // 8) * 8)
         assert row.height == 2 * dots * scale + dots // 2
         assert row.width <= printer.columns * dots
-        if line.strip():
-            assert any(row.bits), f"raster of {line!r} has no ink"
+        if want.line.strip():
+            assert any(row.bits), f"raster of {want.line!r} has no ink"
 
 
 @given(DOCS, PRINTERS)
@@ -109,8 +116,8 @@ def test_every_document_prints_as_written(doc: PrintDocument, printer: PrinterSe
     assert job.warnings == ()
     expected = expected_rows(doc, printer)
     assert len(job.rows) == len(expected), job.text_lines()
-    for row, (kind, value) in zip(job.rows, expected, strict=True):
-        check_row(row, kind, value, printer)
+    for row, want in zip(job.rows, expected, strict=True):
+        check_row(row, want, printer)
 
 
 @given(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,7 +37,7 @@ def test_wrapping_keeps_every_character_and_fits_the_width(text: str, width: int
 @given(TEXT, st.integers(min_value=2, max_value=64))
 def test_wrapping_is_greedy(text: str, width: int) -> None:
     lines = wrap_cells(text, width)
-    for line, following in zip(lines, lines[1:], strict=False):
+    for line, following in itertools.pairwise(lines):
         if not line.endswith(" "):  # not a word break, so the line was full
             assert text_width(line) + cell_width(following[0]) > width
 
