@@ -23,12 +23,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from clinicbox_core.errors import ClinicboxError, Forbidden
 from cloud_plane.web import keys
 from cloud_plane.web.forms import FormState, form_post_of, form_values
+from cloud_plane.web.render import render
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +85,9 @@ def _error_page(
     request: web.Request, key: str, params: Mapping[str, Any], status: int
 ) -> web.StreamResponse:
     catalogue = request.app[keys.CATALOGUE]
-    return aiohttp_jinja2.render_template(
-        "error.html",
+    return render(
         request,
+        "error.html",
         {"status": status, "message": catalogue.t(key, **params), "key": key},
         status=status,
     )

@@ -51,10 +51,6 @@ def current_actor(request: web.Request) -> Actor:
     return request[keys.ACTOR]
 
 
-def csrf_token(request: web.Request) -> str:
-    return request.app[keys.CODEC].csrf_token(request[keys.SESSION])
-
-
 @web.middleware
 async def session_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     codec = request.app[keys.CODEC]

@@ -1,8 +1,8 @@
 """Template rendering with what every page needs: the catalogue, the person, the CSRF token.
 
 Templates get ``t(key, **params)`` as a Jinja global (set in :func:`setup_templates`) and, from
-the context processor, ``actor``, ``csrf_token``, ``staff_name``, ``tenant_name`` and ``nav``
-(the current section, for the menu). Pages pass ``forms`` (name → :class:`FormState`) so the
+:func:`render`, ``actor``, ``csrf_token``, ``staff_name``, ``tenant_name`` and ``request_path``
+(for the menu). Pages pass ``forms`` (name → :class:`FormState`) so the
 ``_form.html`` macros can keep typed values and show field errors.
 """
 
@@ -21,7 +21,6 @@ from aiohttp import web
 from cloud_plane.web import keys
 from cloud_plane.web.forms import Forms, FormState
 from cloud_plane.web.i18n import Catalogue
-from cloud_plane.web.middleware import csrf_token
 
 TEMPLATE_DIR: Final = Path(__file__).resolve().parent.parent / "templates"
 CLINIC_TZ: Final = ZoneInfo("Asia/Taipei")
@@ -43,7 +42,6 @@ def setup_templates(app: web.Application, catalogue: Catalogue) -> jinja2.Enviro
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
-        context_processors=[_context],
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -56,7 +54,14 @@ def setup_templates(app: web.Application, catalogue: Catalogue) -> jinja2.Enviro
     return env
 
 
-async def _context(request: web.Request) -> dict[str, Any]:
+def csrf_token(request: web.Request) -> str:
+    """The CSRF token bound to this request's session (for forms and the page's meta tag)."""
+    if keys.SESSION not in request:
+        return ""
+    return request.app[keys.CODEC].csrf_token(request[keys.SESSION])
+
+
+def base_context(request: web.Request) -> dict[str, Any]:
     person: Mapping[str, str] = request.get(keys.PERSON, {})
     return {
         "actor": request.get(keys.ACTOR),
@@ -76,6 +81,7 @@ def render(
     status: int = 200,
 ) -> web.Response:
     """Render ``template``; ``forms`` default to empty forms (see ``form_state`` in templates)."""
-    full = dict(context)
+    full = base_context(request)
+    full.update(context)
     full["forms"] = dict(forms or {})
     return aiohttp_jinja2.render_template(template, request, full, status=status)
