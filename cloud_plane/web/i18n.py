@@ -21,6 +21,7 @@ TRANSLATED_PARAMS: Final = {
     "field": "field.",
     "status": "visit.status.",
     "target": "visit.status.",
+    "kind": "print.kind.",
 }
 
 
