@@ -98,10 +98,3 @@ class ParsedJob:
     def text_lines(self) -> list[str]:
         """One line per printed row: text, ``[image WxH]``, ``[QR data]`` or ``[cut]``."""
         return [row.text for row in self.rows]
-
-    def printed_lines(self) -> list[str]:
-        """Like ``text_lines`` without the cut markers and the blank feed after the last row."""
-        lines = [row.text for row in self.rows if not isinstance(row, CutRow)]
-        while lines and lines[-1] == "":
-            lines.pop()
-        return lines
