@@ -58,7 +58,7 @@ EventBody = Annotated[CardInserted | CardRemoved | PrintResult, Field(discrimina
 
 
 class Event(_Msg):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     box_id: str
     seq: int = Field(ge=1)
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
@@ -87,7 +87,7 @@ CommandBody = Annotated[PrintJob | OutboxAck, Field(discriminator="type")]
 
 
 class Command(_Msg):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     command_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     issued_at: datetime = Field(default_factory=_now)
     body: CommandBody
@@ -96,7 +96,7 @@ class Command(_Msg):
 class CommandResult(_Msg):
     """Box → cloud reply to a command; ``error_code`` is stable, ``detail`` is for humans."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     command_id: uuid.UUID
     box_id: str
     ok: bool
@@ -110,7 +110,7 @@ class CommandResult(_Msg):
 class BoxReported(_Msg):
     """Retained current state of a box; also sent as the MQTT last will with online=False."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     box_id: str
     online: bool
     software_version: str = ""
