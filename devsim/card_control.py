@@ -57,9 +57,9 @@ class InsertRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    card_no: str = Field(default=_DEMO.card_no, pattern=r"^\d{12}$")
+    card_no: str = Field(default=_DEMO.card_no, pattern=r"^[0-9]{12}$")
     name: str = Field(default=_DEMO.name, min_length=1, max_length=10)
-    id_no: str = Field(default=_DEMO.id_no, pattern=r"^[A-Z][0-9A-D]\d{8}$")
+    id_no: str = Field(default=_DEMO.id_no, pattern=r"^[A-Z][0-9A-D][0-9]{8}$")
     birth_date: date = _DEMO.birth_date
     sex: Literal["M", "F"] = "M"
     issue_date: date = _DEMO.issue_date

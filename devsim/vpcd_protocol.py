@@ -28,6 +28,11 @@ class Control(IntEnum):
     GET_ATR = 4
 
 
+class CardPulled(Exception):
+    """Raised by ``respond`` to simulate the card leaving the reader in the middle of a command:
+    the slot then drops the connection without answering."""
+
+
 class VirtualCard(Protocol):
     """A card as vpcd sees it: an ATR, a power/reset hook and an APDU responder."""
 

@@ -17,10 +17,11 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 
-from clinicbox.runtime.pcscd import ensure_pcscd
+from clinicbox.runtime.pcscd import ensure_pcscd, wait_card_state
 from clinicbox_core.errors import DeviceError
 from devsim.vpcd_protocol import (
     VPCD_DEFAULT_PORT,
+    CardPulled,
     Control,
     SocketOptions,
     VirtualCard,
@@ -31,6 +32,12 @@ from devsim.vpcd_protocol import (
 
 log = logging.getLogger(__name__)
 
+# pcscd names the readers of vpcd's slots (ports 35963, 35964) like this, per
+# /etc/reader.conf.d/vpcd ("Virtual PCD", CHANNELID 0x8C7B = 35963).
+VPCD_READER_SLOT0 = "Virtual PCD 00 00"
+VPCD_READERS = {VPCD_DEFAULT_PORT: VPCD_READER_SLOT0, VPCD_DEFAULT_PORT + 1: "Virtual PCD 00 01"}
+# A removal is noticed at pcscd's next driver poll (every 400 ms); allow for a few.
+REMOVAL_TIMEOUT = 3.0
 POWER_UP_GRACE = 1.0  # seconds; pcscd powers a new card up within ~1 ms of seeing it
 
 
@@ -49,15 +56,18 @@ class VirtualCardSlot:
         port: int = VPCD_DEFAULT_PORT,
         *,
         accept_timeout: float = 5.0,
+        reader: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.accept_timeout = accept_timeout
+        self.reader = reader or (VPCD_READERS.get(port) if host == "127.0.0.1" else None)
         self._card: VirtualCard | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
         self._seen = asyncio.Event()
         self._powered = asyncio.Event()
+        self._lost_unseen = False  # vpcd hung up on the card; pcscd may not have noticed yet
         self._lock = asyncio.Lock()
 
     @property
@@ -105,13 +115,15 @@ class VirtualCardSlot:
                 )
 
     async def remove(self) -> None:
-        """Pull the card out (close its connection); a no-op when the slot is empty."""
+        """Pull the card out; returns once pcscd reports the reader empty (a no-op if empty)."""
         async with self._lock:
             await self._remove_locked()
 
     async def _remove_locked(self) -> None:
         task, writer = self._task, self._writer
+        was_in = self._card is not None or self._lost_unseen
         self._card, self._task, self._writer = None, None, None
+        self._lost_unseen = False
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -120,6 +132,21 @@ class VirtualCardSlot:
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
+        if was_in:
+            await self._wait_reader_empty()
+
+    async def _wait_reader_empty(self) -> None:
+        """Return once pcscd shows the reader empty.
+
+        vpcd only reports "no card" if one of pcscd's polls finds no connection at all; a new
+        card connecting before that poll would swap the cards unseen (no removal event, and
+        pcscd never powers the new card up). So a removal is complete only once PC/SC says so.
+        """
+        if self.reader is None:
+            return
+        seen = await asyncio.to_thread(wait_card_state, self.reader, False, REMOVAL_TIMEOUT)
+        if not seen:
+            log.warning("pcscd did not report %s empty after the card left", self.reader)
 
     async def _serve(
         self, card: VirtualCard, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -133,6 +160,7 @@ class VirtualCardSlot:
                 message = await read_frame(reader, sock)
                 self._seen.set()
                 reply = answer(card, message)
+                log.debug("vpcd → card %s, card → vpcd %s", message.hex(), reply and reply.hex())
                 if reply is not None:
                     writer.write(frame(reply))
                     await writer.drain()
@@ -140,12 +168,20 @@ class VirtualCardSlot:
                     power_on_seen = True
                 elif power_on_seen and message == bytes([Control.GET_ATR]):
                     self._powered.set()
+        except CardPulled:
+            log.info("virtual card pulled out in the middle of a command")
+            self._lost(card, writer)
         except (asyncio.IncompleteReadError, ConnectionError) as exc:
             log.warning("vpcd on port %d hung up on the virtual card: %r", self.port, exc)
-            if self._card is card:
-                self._card = None
-            self._seen.set()
-            self._powered.set()
+            self._lost(card, writer)
+
+    def _lost(self, card: VirtualCard, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+        if self._card is card:
+            self._card, self._task, self._writer = None, None, None
+            self._lost_unseen = True
+        self._seen.set()
+        self._powered.set()
 
     async def __aenter__(self) -> VirtualCardSlot:
         return self

@@ -90,6 +90,34 @@ def ensure_pcscd(timeout: float = 10.0, reader: str = VIRTUAL_READER) -> None:
         time.sleep(0.1)
 
 
+def wait_card_state(reader: str, present: bool, timeout: float) -> bool:
+    """Wait until pcscd reports ``reader`` with (``present``) or without a card.
+
+    False when it did not within ``timeout`` seconds, or when pcscd or the reader is not there.
+    """
+    from smartcard import scard
+
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return False
+    try:
+        deadline = time.monotonic() + timeout
+        known = scard.SCARD_STATE_UNAWARE
+        while True:
+            remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            hresult, states = scard.SCardGetStatusChange(context, remaining_ms, [(reader, known)])
+            if hresult != scard.SCARD_S_SUCCESS:
+                return False
+            event_state = int(states[0][1])
+            if event_state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE):
+                return False
+            if bool(event_state & scard.SCARD_STATE_PRESENT) == present:
+                return True
+            known = event_state & ~scard.SCARD_STATE_CHANGED
+    finally:
+        scard.SCardReleaseContext(context)
+
+
 if __name__ == "__main__":
     ensure_pcscd()
     print("\n".join(list_readers() or []))

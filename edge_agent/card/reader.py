@@ -65,7 +65,11 @@ def _read_with_context(context: int, reader: str) -> NhiCardBasic:
         def transmit(command: bytes) -> bytes:
             result, response = scard.SCardTransmit(hcard, protocol, list(command))
             if result == scard.SCARD_S_SUCCESS:
-                return bytes(response)
+                # vpcd answers "success, no bytes" when the card vanished mid-command; a short
+                # answer from a card still there is passed on (read_basic_data rejects it)
+                if len(response) >= 2 or not _went_empty(context, reader):
+                    return bytes(response)
+                raise CardReadError(CardReadReason.REMOVED_DURING_READ, reader=reader)
             if result in _GONE or _went_empty(context, reader):
                 raise CardReadError(CardReadReason.REMOVED_DURING_READ, reader=reader)
             raise CardReadError(CardReadReason.READ_FAILED, reader=reader, detail=_message(result))

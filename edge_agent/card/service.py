@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 CardEvent = CardInserted | CardRemoved
 OnEvent = Callable[[CardEvent], Awaitable[None]]
 OnError = Callable[[CardReadError], Awaitable[None]]
+OnReaders = Callable[[list[str]], Awaitable[None]]
 
 MONITOR_JOIN_SECONDS = 15.0  # longer than the largest poll_timeout_ms (10 s)
 
@@ -39,15 +40,19 @@ class CardService:
         settings: CardSettings,
         on_event: OnEvent,
         on_error: OnError | None = None,
+        *,
+        on_readers: OnReaders | None = None,
     ) -> None:
         self.settings = settings
         self._on_event = on_event
         self._on_error = on_error
+        self._on_readers = on_readers
         self._readers: list[str] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inbox: asyncio.Queue[Transition | None] | None = None
         self._workers: dict[str, tuple[asyncio.Queue[Transition], asyncio.Task[None]]] = {}
         self._stop_requested = False
+        self._reader_notices: set[asyncio.Task[None]] = set()
 
     @property
     def readers(self) -> list[str]:
@@ -99,6 +104,23 @@ class CardService:
 
     def _set_readers(self, readers: list[str]) -> None:
         self._readers = list(readers)
+        loop = self._loop
+        if self._on_readers is not None and loop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._readers_changed, list(readers))
+
+    def _readers_changed(self, readers: list[str]) -> None:
+        if self._on_readers is not None and self._loop is not None:
+            task = asyncio.create_task(self._notify_readers(self._on_readers, readers))
+            self._reader_notices.add(task)
+            task.add_done_callback(self._reader_notices.discard)
+
+    @staticmethod
+    async def _notify_readers(on_readers: OnReaders, readers: list[str]) -> None:
+        try:
+            await on_readers(readers)
+        except Exception:
+            log.exception("card readers handler failed")
 
     # ---- loop side -----------------------------------------------------------------------
 
