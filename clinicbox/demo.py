@@ -16,8 +16,10 @@ import sys
 import threading
 from pathlib import Path
 
+from clinicbox.runtime.mosquitto import MosquittoBroker
 from clinicbox.runtime.ports import free_port, port_open
 from clinicbox.runtime.processes import ProcessGroup
+from cloud_plane.seed.demo import DemoInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
@@ -56,12 +58,12 @@ class DemoStack:
         self.data_dir = (data_dir or DEFAULT_DATA_DIR).resolve()
         self.http_port = http_port or free_port()
         self.group = ProcessGroup(self.workdir / "logs")
-        self.broker: object | None = None
+        self.broker: MosquittoBroker | None = None
         self.card_control_port = free_port()
         self.printer_port = 9100 if not port_open("127.0.0.1", 9100) else free_port()
         self.printer_http_port = free_port()
         self.db_path = self.workdir / "cloud" / "clinicbox.db"
-        self.info: dict[str, object] = {}
+        self.info: DemoInfo | None = None
 
     @property
     def url(self) -> str:
@@ -82,9 +84,7 @@ class DemoStack:
     # -- steps ---------------------------------------------------------------------------------
 
     def start_broker(self) -> None:
-        from clinicbox.runtime.mosquitto import MosquittoBroker
-
-        broker = MosquittoBroker(self.workdir / "mqtt", clients=[DEMO_BOX, CLOUD_CLIENT])
+        broker = MosquittoBroker(self.workdir / "mqtt")
         broker.start()
         self.broker = broker
 
@@ -111,7 +111,7 @@ class DemoStack:
             ready_port=("127.0.0.1", self.printer_http_port),
         )
 
-    def prepare_database(self, database_url: str | None = None) -> dict[str, object]:
+    def prepare_database(self, database_url: str | None = None) -> DemoInfo:
         from cloud_plane.db.engine import create_engine, upgrade
         from cloud_plane.seed.demo import seed_demo
 
@@ -119,46 +119,69 @@ class DemoStack:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         upgrade(url)
 
-        async def _seed() -> dict[str, object]:
+        async def _seed() -> DemoInfo:
             engine = create_engine(url)
             try:
-                info = await seed_demo(engine, self.data_dir)
+                return await seed_demo(engine, self.data_dir)
             finally:
                 await engine.dispose()
-            return info.model_dump(mode="json") if hasattr(info, "model_dump") else dict(info)
 
         self.info = asyncio.run(_seed())
         return self.info
 
-    def _mqtt_section(self, client: str) -> dict[str, object]:
-        from clinicbox.runtime.mosquitto import MosquittoBroker
+    def logins(self) -> list[dict[str, str]]:
+        """Every demo login: clinic, institution code, username, password, role."""
+        if self.info is None:
+            return []
+        return [
+            {
+                "clinic": clinic.name,
+                "slug": clinic.slug,
+                "institution_code": clinic.nhi_code,
+                "username": login.username,
+                "password": login.password,
+                "role": ",".join(login.roles),
+            }
+            for clinic in self.info.clinics
+            for login in clinic.logins
+        ]
 
-        assert isinstance(self.broker, MosquittoBroker)
-        creds = self.broker.client_credentials(client)
+    def _mqtt_section(self, client: str) -> dict[str, object]:
+        assert self.broker is not None, "start_broker() first"
+        creds = self.broker.client_cert(client)
         return {
-            "host": "127.0.0.1",
+            "host": self.broker.host,
             "port": self.broker.port,
-            "ca_file": str(creds.ca_file),
-            "cert_file": str(creds.cert_file),
-            "key_file": str(creds.key_file),
+            "ca_file": str(self.broker.ca_file),
+            "cert_file": str(creds.cert),
+            "key_file": str(creds.key),
         }
 
-    def start_cloud(self, name: str = "cloud", database_url: str | None = None) -> None:
+    def start_cloud(
+        self,
+        name: str = "cloud",
+        *,
+        client: str = CLOUD_CLIENT,
+        http_port: int | None = None,
+        database_url: str | None = None,
+    ) -> None:
+        """One cloud process; a second one needs another ``client`` (cloud-2) and port."""
+        port = http_port or self.http_port
         cfg = self.workdir / f"{name}.toml"
         write_toml(
             cfg,
-            {"mqtt": self._mqtt_section(CLOUD_CLIENT)},
+            {"mqtt": self._mqtt_section(client)},
             {
                 "database_url": database_url or self.database_url,
                 "http_host": "127.0.0.1",
-                "http_port": self.http_port,
-                "mqtt_client_id": CLOUD_CLIENT if name == "cloud" else f"{CLOUD_CLIENT}-{name}",
+                "http_port": port,
+                "mqtt_client_id": client,
             },
         )
         self.group.start(
             name,
             [sys.executable, "-m", "clinicbox.cli", "cloud", "--config", str(cfg)],
-            ready_port=("127.0.0.1", self.http_port),
+            ready_port=("127.0.0.1", port),
             cwd=REPO_ROOT,
         )
 
@@ -194,7 +217,7 @@ class DemoStack:
             "card_control_url": self.card_control_url,
             "printer_url": self.printer_url,
             "printer_port": self.printer_port,
-            "logins": self.info.get("logins", []),
+            "logins": self.logins(),
         }
         (self.workdir / "demo.json").write_text(
             json.dumps(state, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -212,9 +235,7 @@ class DemoStack:
 
     def stop_all(self) -> None:
         self.group.stop_all()
-        from clinicbox.runtime.mosquitto import MosquittoBroker
-
-        if isinstance(self.broker, MosquittoBroker):
+        if self.broker is not None:
             self.broker.stop()
 
 
@@ -226,7 +247,7 @@ def _banner(stack: DemoStack) -> str:
         f"  virtual printer (printed jobs):    {stack.printer_url}/jobs",
         "  logins (機構代碼 / 帳號 / 密碼):",
     ]
-    for login in stack.info.get("logins", []):  # type: ignore[union-attr]
+    for login in stack.logins():
         lines.append(
             "    {institution_code} / {username} / {password}  ({role}, {clinic})".format(**login)
         )
