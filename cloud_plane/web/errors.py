@@ -42,6 +42,9 @@ class CsrfRejected(Forbidden):
     default_key = "error.csrf"
 
 
+#: Errors a person fixes on the same form (a 404 or 5xx has no page to show again).
+RERENDER_STATUSES = frozenset({400, 403, 409})
+
 _HTTP_KEYS = {
     400: "error.http.bad_request",
     401: "error.auth.required",
@@ -99,7 +102,7 @@ async def _render(request: web.Request, err: ClinicboxError) -> web.StreamRespon
             error_body(request, err.message_key, err.params, err.status), status=err.status
         )
     posted = form_post_of(request.match_info.handler)
-    if posted is not None and request.method == "POST" and err.status < 500:
+    if posted is not None and request.method == "POST" and err.status in RERENDER_STATUSES:
         message = request.app[keys.CATALOGUE].t(err.message_key, **err.params)
         field = err.params.get("field")
         data = await request.post()
@@ -109,7 +112,10 @@ async def _render(request: web.Request, err: ClinicboxError) -> web.StreamRespon
             errors={field: message} if isinstance(field, str) else {},
             message=message,
         )
-        return await posted.page(request, {posted.form: state}, err.status)
+        try:
+            return await posted.page(request, {posted.form: state}, err.status)
+        except ClinicboxError:
+            pass  # the page itself cannot be shown: show the original error alone
     return _error_page(request, err.message_key, err.params, err.status)
 
 
