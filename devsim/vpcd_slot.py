@@ -82,7 +82,8 @@ class VirtualCardSlot:
     async def insert(self, card: VirtualCard) -> None:
         """Insert ``card``; a no-op if it is already in. Another card is pulled out first.
 
-        Returns once vpcd has polled the card and pcscd has powered it up (the reader sees it).
+        Returns once vpcd has polled the card and pcscd has powered it up, and (for vpcd's own
+        ports on this machine) once PC/SC reports the card present.
         """
         async with self._lock:
             if self._card is card:
@@ -109,6 +110,8 @@ class VirtualCardSlot:
             # pcscd powers a new card up right after noticing it, then publishes the state.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._powered.wait(), POWER_UP_GRACE)
+            if self.reader is not None and self._card is card:
+                await asyncio.to_thread(wait_card_state, self.reader, True, POWER_UP_GRACE)
             if self._card is not card:
                 raise VpcdUnavailable(
                     host=self.host, port=self.port, detail="vpcd hung up right away"
