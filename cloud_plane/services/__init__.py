@@ -41,13 +41,13 @@ API (import from the submodule named in brackets; all are ``async`` unless marke
     register(conn, actor, patient_id: int, *, doctor_id: int, department: str,
              visit_type: str = "01", session: Session | None = None,
              abnormal_code: str | None = None, source: str = "manual",
-             now: datetime | None = None) -> Visit
+             nhi_seq: str | None = None, now: datetime | None = None) -> Visit
     register_from_card(conn, tenant_slug: str, box_id: str, card: NhiCardBasic,
                        now: datetime | None = None) -> Visit
     queue(conn, actor, day: date) -> list[QueueEntry]
     cancel_visit(conn, actor, visit_id: int) -> Visit
 
-    # consultation                                                         [.consultation]
+    # consultation  [.consultation; orders and search_drugs in .orders; finish in .finish]
     get_visit_detail(conn, actor, visit_id: int) -> VisitDetail
     start_consultation(conn, actor, visit_id: int) -> VisitDetail
     set_chief_complaint(conn, actor, visit_id: int, text: str) -> VisitDetail
@@ -58,13 +58,13 @@ API (import from the submodule named in brackets; all are ``async`` unless marke
                    total_quantity: Decimal | None = None, self_pay: bool = False) -> VisitDetail
     add_procedure_order(conn, actor, visit_id: int, code: str) -> VisitDetail
     remove_order(conn, actor, visit_id: int, order_id: int) -> VisitDetail
-    finish_consultation(conn, actor, visit_id: int) -> VisitDetail
+    finish_consultation(conn, actor, visit_id: int) -> VisitDetail       [.finish]
     search_icd10(conn, q: str, limit: int = 20) -> list[Icd10Hit]      # reference data
     search_drugs(conn, actor, q: str, on_date: date, limit: int = 20) -> list[DrugHit]
 
     # billing                                                              [.billing]
-    compute_bill(conn, actor, visit_id: int) -> Bill
-    settle(conn, actor, visit_id: int, paid: int) -> Bill
+    compute_bill(conn, actor, visit_id: int, *, exemption_code: str | None = None) -> Bill
+    settle(conn, actor, visit_id: int, paid: int, *, now: datetime | None = None) -> Bill
 
     # printing                                                             [.printing]
     create_print_job(conn, actor, visit_id: int, kind: str) -> tuple[PrintJobRow, PrintJob]
@@ -73,6 +73,9 @@ API (import from the submodule named in brackets; all are ``async`` unless marke
     mark_print_job_sent(conn, tenant_slug: str, job_id: UUID) -> PrintJobRow
     list_print_jobs(conn, actor, visit_id: int) -> list[PrintJobRow]
 
+    # dispensing                                                           [.dispensing]
+    mark_dispensed(conn, actor, visit_id: int) -> Visit           # billed → dispensed
+
     # audit                                                                [.audit]
     audit_trail(conn, actor, patient_id: int, limit: int = 200) -> list[AuditEntry]
 
@@ -80,4 +83,121 @@ Models (frozen pydantic, [.models]): Tenant, Staff, Patient, PatientInput, Visit
 Diagnosis, Order, VisitDetail, Bill, PrintJobRow, AuditEntry, Icd10Hit, DrugHit, Session
 (StrEnum 早 "morning" / 午 "afternoon" / 晚 "evening"), VisitStatus (registered,
 in_consultation, to_bill, billed, dispensed, cancelled).
+
+Everything above is also importable from this package directly (``from cloud_plane.services
+import register``); ``__all__`` is the public API and the isolation test covers each function
+of it that takes an actor or a tenant.
 """
+
+from __future__ import annotations
+
+from cloud_plane.services.actor import Actor, Role
+from cloud_plane.services.audit import audit_trail
+from cloud_plane.services.auth import (
+    authenticate,
+    get_staff,
+    get_tenant,
+    hash_password,
+    list_doctors,
+)
+from cloud_plane.services.billing import compute_bill, settle
+from cloud_plane.services.consultation import (
+    add_diagnosis,
+    get_visit_detail,
+    remove_diagnosis,
+    search_icd10,
+    set_chief_complaint,
+    start_consultation,
+)
+from cloud_plane.services.dispensing import mark_dispensed
+from cloud_plane.services.finish import finish_consultation
+from cloud_plane.services.models import (
+    AuditEntry,
+    Bill,
+    Diagnosis,
+    DrugHit,
+    Icd10Hit,
+    Order,
+    Patient,
+    PatientInput,
+    PrintJobRow,
+    QueueEntry,
+    Session,
+    Staff,
+    Tenant,
+    Visit,
+    VisitDetail,
+    VisitStatus,
+)
+from cloud_plane.services.orders import (
+    add_drug_order,
+    add_procedure_order,
+    remove_order,
+    search_drugs,
+)
+from cloud_plane.services.patients import (
+    create_patient,
+    get_patient,
+    search_patients,
+    upsert_from_card,
+)
+from cloud_plane.services.printing import (
+    create_print_job,
+    list_print_jobs,
+    mark_print_job_sent,
+    record_print_result,
+)
+from cloud_plane.services.registration import cancel_visit, queue, register, register_from_card
+
+__all__ = [
+    "Actor",
+    "AuditEntry",
+    "Bill",
+    "Diagnosis",
+    "DrugHit",
+    "Icd10Hit",
+    "Order",
+    "Patient",
+    "PatientInput",
+    "PrintJobRow",
+    "QueueEntry",
+    "Role",
+    "Session",
+    "Staff",
+    "Tenant",
+    "Visit",
+    "VisitDetail",
+    "VisitStatus",
+    "add_diagnosis",
+    "add_drug_order",
+    "add_procedure_order",
+    "audit_trail",
+    "authenticate",
+    "cancel_visit",
+    "compute_bill",
+    "create_patient",
+    "create_print_job",
+    "finish_consultation",
+    "get_patient",
+    "get_staff",
+    "get_tenant",
+    "get_visit_detail",
+    "hash_password",
+    "list_doctors",
+    "list_print_jobs",
+    "mark_dispensed",
+    "mark_print_job_sent",
+    "queue",
+    "record_print_result",
+    "register",
+    "register_from_card",
+    "remove_diagnosis",
+    "remove_order",
+    "search_drugs",
+    "search_icd10",
+    "search_patients",
+    "set_chief_complaint",
+    "settle",
+    "start_consultation",
+    "upsert_from_card",
+]

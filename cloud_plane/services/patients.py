@@ -70,7 +70,9 @@ async def upsert_from_card(conn: AsyncConnection, actor: Actor, card: NhiCardBas
             await audit.record(
                 conn, actor, "create", "patient", new_id, patient_id=new_id, source="card"
             )
-            return mappers.patient(await get_row(conn, actor, patients, new_id, key="x"))
+            return mappers.patient(
+                await get_row(conn, actor, patients, new_id, key="error.patient.not_found")
+            )
     changed = {k: v for k, v in card_values.items() if getattr(row, k) != v}
     if changed:
         await conn.execute(
@@ -109,7 +111,9 @@ async def create_patient(conn: AsyncConnection, actor: Actor, data: PatientInput
     except IntegrityError as exc:
         raise Conflict("error.patient.duplicate_national_id", field="national_id") from exc
     await audit.record(conn, actor, "create", "patient", new_id, patient_id=new_id, source="manual")
-    return mappers.patient(await get_row(conn, actor, patients, new_id, key="x"))
+    return mappers.patient(
+        await get_row(conn, actor, patients, new_id, key="error.patient.not_found")
+    )
 
 
 async def get_patient(conn: AsyncConnection, actor: Actor, patient_id: int) -> Patient:

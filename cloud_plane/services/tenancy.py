@@ -1,25 +1,20 @@
-"""Tenant scoping that cannot be forgotten: every per-tenant read and write goes through here.
+"""Tenant scoping for single-row look-ups.
 
-``where_tenant`` adds ``tenant_id = actor.tenant_id``; ``get_row`` turns "no such row *for this
-tenant*" into ``NotFound`` (a row of another tenant looks exactly like a missing one);
-``insert_row`` stamps the actor's tenant on new rows.
+``get_row`` turns "no such row *for this tenant*" into ``NotFound``: a row of another tenant
+looks exactly like a missing one, so its existence never leaks. List queries filter on
+``tenant_id == actor.tenant_id`` themselves; tests/cloud_db/test_isolation.py calls every
+service function with another tenant's ids to prove that nothing slips through.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, insert, select, update
+from sqlalchemy import Row, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import NotFound
 from cloud_plane.services.actor import Actor
-
-
-def where_tenant(stmt: Select[Any], actor: Actor, *tables: Table) -> Select[Any]:
-    for table in tables:
-        stmt = stmt.where(table.c.tenant_id == actor.tenant_id)
-    return stmt
 
 
 async def get_row(
@@ -31,24 +26,3 @@ async def get_row(
     if row is None:
         raise NotFound(key, id=row_id)
     return row
-
-
-async def insert_row(conn: AsyncConnection, actor: Actor, table: Table, **values: Any) -> int:
-    """Insert into ``table`` for the actor's tenant; the new primary key."""
-    result = await conn.execute(
-        insert(table).values(tenant_id=actor.tenant_id, **values).returning(table.c.id)
-    )
-    return int(result.scalar_one())
-
-
-async def update_row(
-    conn: AsyncConnection, actor: Actor, table: Table, row_id: int, *, key: str, **values: Any
-) -> None:
-    """Update one row of the actor's tenant, ``NotFound(key)`` when it is not there."""
-    result = await conn.execute(
-        update(table)
-        .where(table.c.id == row_id, table.c.tenant_id == actor.tenant_id)
-        .values(**values)
-    )
-    if result.rowcount != 1:
-        raise NotFound(key, id=row_id)

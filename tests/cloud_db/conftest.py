@@ -9,15 +9,12 @@ Tests share that seeded database, so each creates its own patients/visits.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from cloud_helpers import Seeded, new_database
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from clinicbox.runtime import postgres
 from cloud_plane.db.engine import create_engine, upgrade
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR
 from cloud_plane.seed.demo import DemoInfo, seed_demo
@@ -25,29 +22,6 @@ from cloud_plane.services.actor import Actor
 from cloud_plane.services.auth import authenticate
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-@dataclass(frozen=True)
-class Seeded:
-    backend: str
-    url: str
-    info: DemoInfo
-    actors: dict[str, Actor]  # "west.frontdesk", "east.doctor1", ...
-
-
-def pg_server_url() -> str:
-    return os.environ.get("CLINICBOX_TEST_PG_URL") or postgres.ensure()
-
-
-def new_database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp / 'cloud.db'}"
-        return
-    url = postgres.create_database(pg_server_url())
-    try:
-        yield url
-    finally:
-        postgres.drop_database(url)
 
 
 async def _seed(url: str) -> tuple[DemoInfo, dict[str, Actor]]:
@@ -68,16 +42,14 @@ async def _seed(url: str) -> tuple[DemoInfo, dict[str, Actor]]:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
     backend = str(request.param)
-    gen = new_database(backend, tmp_path_factory.mktemp(backend))
-    url = next(gen)
-    try:
+    with new_database(backend, tmp_path_factory.mktemp(backend)) as url:
         upgrade(url)
         info, actors = asyncio.run(_seed(url))
         yield Seeded(backend, url, info, actors)
-    finally:
-        gen.close()
 
 
 @pytest.fixture

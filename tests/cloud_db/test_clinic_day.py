@@ -41,12 +41,16 @@ async def test_whole_day(engine: AsyncEngine, actors: dict[str, Actor]) -> None:
 
     async with engine.begin() as conn:
         drug_code = (
-            await conn.execute(
-                select(drugs.c.code)
-                .where(drugs.c.demo_value.is_(True), drugs.c.name_en.ilike("%acetaminophen%"))
-                .order_by(drugs.c.code)
+            (
+                await conn.execute(
+                    select(drugs.c.code)
+                    .where(drugs.c.demo_value.is_(True), drugs.c.name_en.ilike("%acetaminophen%"))
+                    .order_by(drugs.c.code)
+                )
             )
-        ).scalars().first()
+            .scalars()
+            .first()
+        )
         assert drug_code is not None
         price = (
             await conn.execute(select(drugs.c.price_points).where(drugs.c.code == drug_code))
