@@ -57,11 +57,13 @@ class VirtualCardSlot:
         *,
         accept_timeout: float = 5.0,
         reader: str | None = None,
+        quickack: bool = True,
     ) -> None:
         self.host = host
         self.port = port
         self.accept_timeout = accept_timeout
         self.reader = reader or (VPCD_READERS.get(port) if host == "127.0.0.1" else None)
+        self.quickack = quickack  # off only to measure what it saves (devsim.nhi_card_latency)
         self._card: VirtualCard | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
@@ -157,6 +159,8 @@ class VirtualCardSlot:
         sock: SocketOptions | None = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not self.quickack:
+            sock = None
         power_on_seen = False
         try:
             while True:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,18 +58,21 @@ def list_readers() -> list[str] | None:
 
 
 def _start_pcscd(binary: str) -> None:
-    # No inherited pipes: the daemon outlives us and must not hold a caller's stdout open.
-    result = subprocess.run(
-        [binary],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        timeout=10,
-        check=False,
-    )
-    if result.returncode != 0:
-        detail = result.stderr.decode(errors="replace").strip()
-        raise PcscdUnavailable(detail=f"pcscd exited with {result.returncode}: {detail}")
+    # pcscd forks a daemon that keeps its inherited stdio: give it no pipes (a pipe would stay
+    # open forever and hang whoever reads it, e.g. subprocess or a CI log collector).
+    with tempfile.TemporaryFile() as errors:
+        result = subprocess.run(
+            [binary],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            timeout=10,
+            check=False,
+        )
+        if result.returncode != 0:
+            errors.seek(0)
+            detail = errors.read().decode(errors="replace").strip()
+            raise PcscdUnavailable(detail=f"pcscd exited with {result.returncode}: {detail}")
 
 
 def ensure_pcscd(timeout: float = 10.0, reader: str = VIRTUAL_READER) -> None:

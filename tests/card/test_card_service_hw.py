@@ -7,11 +7,15 @@ library, pyscard, our monitor thread, the event loop.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
 from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
 
+from clinicbox.runtime.pcscd import ensure_pcscd
 from clinicbox_core.contracts.messages import CardInserted, CardRemoved
 from clinicbox_core.nhi.card import NhiCardBasic
 from devsim.nhi_card import ATR_NHI_SLJ52G, ForeignCard, VirtualNhiCard, demo_card
@@ -159,3 +163,20 @@ async def test_cancelling_run_stops_the_monitor(card_events: CardRecorder) -> No
     with pytest.raises(asyncio.CancelledError):
         await card_events.task
     assert card_events.service.readers == []
+
+
+async def test_service_survives_a_pcscd_restart(
+    slot: VirtualCardSlot, card_events: CardRecorder
+) -> None:
+    await slot.insert(VirtualNhiCard(demo_card()))
+    assert isinstance(await card_events.next_event(), CardInserted)
+    pids = (await asyncio.to_thread(subprocess.check_output, ["pgrep", "-x", "pcscd"])).split()
+    for pid in pids:
+        os.kill(int(pid), signal.SIGTERM)
+    # losing PC/SC counts as the card leaving
+    assert await card_events.next_event() == CardRemoved(reader=VPCD_READER_SLOT0)
+    await asyncio.to_thread(ensure_pcscd)
+    await slot.insert(VirtualNhiCard(CHEN))
+    event = await card_events.next_event()
+    assert isinstance(event, CardInserted)
+    assert event.card == CHEN
