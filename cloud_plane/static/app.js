@@ -134,7 +134,24 @@
     });
   }
 
+  function startAccessKeys() {
+    // Browsers disagree on the accesskey modifier (Alt, Alt+Shift, Ctrl+Alt); the pages print
+    // Alt+<key>, so make exactly that work everywhere.
+    document.addEventListener("keydown", function (ev) {
+      if (!ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      var m = /^(Key|Digit)(.)$/.exec(ev.code || "");
+      var key = (m ? m[2] : ev.key || "").toLowerCase();
+      if (!key) return;
+      var el = document.querySelector('[accesskey="' + CSS.escape(key) + '"]');
+      if (!el || el.disabled) return;
+      ev.preventDefault();
+      if (el.tagName === "BUTTON" || el.tagName === "A") el.click();
+      else { el.focus(); if (el.select) el.select(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    startAccessKeys();
     startLive();
     startSearch();
   });

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +41,7 @@ class Seeded:
     info: DemoInfo
 
 
-def _new_database(backend: str, tmp: Path) -> Iterator[str]:
+def _new_database(backend: str, tmp: Path) -> Generator[str, None, None]:
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp / 'cloud.db'}"
         return
