@@ -139,7 +139,8 @@ class BoxInbox:
             if self._stop.is_set():
                 break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self._backoff.next())
+                async with asyncio.timeout(self._backoff.next()):
+                    await self._stop.wait()
 
     # ---- connection ---------------------------------------------------------------------------
 

@@ -150,7 +150,8 @@ class CloudLink:
                     break
                 delay = self._backoff.next()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._stop.wait()
         finally:
             for task in list(self._command_tasks):
                 task.cancel()
@@ -171,7 +172,7 @@ class CloudLink:
             qos=1,
             retain=True,
         )
-        return aiomqtt.Client(
+        client = aiomqtt.Client(
             mqtt.host,
             mqtt.port,
             identifier=self.settings.box_id,
@@ -186,6 +187,8 @@ class CloudLink:
             timeout=self.connect_timeout_s,
             max_inflight_messages=self.window,
         )
+        client.pending_calls_threshold = self.window + 16  # our window bounds them
+        return client
 
     async def _session(self) -> None:
         ctx = await asyncio.to_thread(tls_context, self.settings.mqtt)
@@ -282,7 +285,8 @@ class CloudLink:
                     continue
                 wait_s = min(wait_s, left)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait_s)
+                async with asyncio.timeout(wait_s):
+                    await self._wake.wait()
 
     # ---- commands in --------------------------------------------------------------------------
 
