@@ -8,18 +8,23 @@ with ``executemany`` (96,802 ICD-10 rows load in a few seconds on both databases
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select
+from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_plane.db.tables_refdata import drugs, fee_codes, icd10
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+# Overridable with CLINICBOX_DATA_DIR; every loader also takes the directory as an argument.
+DEFAULT_DATA_DIR = Path(
+    os.environ.get("CLINICBOX_DATA_DIR") or REPO_ROOT.parent / "shared" / "data"
+)
 
 ICD10_FILE = Path("icd10/icd-10-cm-2023-tw.csv")
 DRUG_FILE = Path("drugs/nhi-drug-codes-1150701.csv")
@@ -31,6 +36,7 @@ DRUG_SOURCE_NOTE = "NHI drug code list 115.07.01 (TWNHIFHIR/empd): code and Engl
 FEE_SCHEDULE = "106.05.01"
 OPEN_END = "29101231"
 BATCH = 5000
+_PG_DIALECT = PGDialectAsync_psycopg()  # type: ignore[no-untyped-call]
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -45,11 +51,32 @@ def _ymd(text: str) -> date | None:
     return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
+async def _copy_postgres(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """COPY FROM STDIN on the connection's own transaction (10x faster than INSERTs)."""
+    columns = [c.name for c in table.columns]
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    async with driver.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            await copy.write_row([_copy_value(table, c, row[c]) for c in columns])
+
+
+def _copy_value(table: Table, column: str, value: Any) -> Any:
+    """The value a column's bind processing would send (our custom types store text)."""
+    processor = table.c[column].type.bind_processor(_PG_DIALECT)
+    return processor(value) if processor is not None else value
+
+
 async def _replace(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> int:
     count = (await conn.execute(select(func.count()).select_from(table))).scalar_one()
     if count == len(rows):
         return 0
     await conn.execute(delete(table))
+    if conn.dialect.name == "postgresql":
+        await _copy_postgres(conn, table, rows)
+        return len(rows)
     for start in range(0, len(rows), BATCH):
         await conn.execute(table.insert(), rows[start : start + BATCH])
     return len(rows)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clinicbox_core.nhi.id_number import check_digit
@@ -154,17 +154,20 @@ async def _seed_formulary(
 
 async def _price_formulary(conn: AsyncConnection, items: list[FormularyItem]) -> None:
     """Give the picked NHI codes a DEMO price (the public code list has no prices)."""
-    for it in items:
-        await conn.execute(
-            update(drugs)
-            .where(drugs.c.code == it.code, drugs.c.price_points.is_(None))
-            .values(
-                price_points=it.generic.price,
-                name_zh=_zh_name(it),
-                demo_value=True,
-                source_note="code/name_en real (115.07 list); price and name_zh DEMO values",
-            )
+    stmt = (
+        update(drugs)
+        .where(drugs.c.code == bindparam("b_code"), drugs.c.price_points.is_(None))
+        .values(
+            price_points=bindparam("b_price", type_=drugs.c.price_points.type),
+            name_zh=bindparam("b_name"),
+            demo_value=True,
+            source_note="code/name_en real (115.07 list); price and name_zh DEMO values",
         )
+    )
+    params = [
+        {"b_code": it.code, "b_price": it.generic.price, "b_name": _zh_name(it)} for it in items
+    ]
+    await conn.execute(stmt, params)
 
 
 async def _seed_clinic(
@@ -195,32 +198,35 @@ async def _seed_clinic(
                 .returning(tenants.c.id)
             )
         ).scalar_one()
-    logins = []
-    for p in people:
-        password = demo_password(slug, p.username)
-        logins.append(
-            DemoLogin(
-                username=p.username, password=password, display_name=p.display_name, roles=p.roles
+    logins = [
+        DemoLogin(
+            username=p.username,
+            password=demo_password(slug, p.username),
+            display_name=p.display_name,
+            roles=p.roles,
+        )
+        for p in people
+    ]
+    existing = set(
+        (await conn.execute(select(staff.c.username).where(staff.c.tenant_id == tid))).scalars()
+    )
+    missing = [p for p in people if p.username not in existing]
+    hashes = await asyncio.gather(  # argon2 releases the GIL: hash in parallel threads
+        *(asyncio.to_thread(hash_password, demo_password(slug, p.username)) for p in missing)
+    )
+    for p, password_hash in zip(missing, hashes, strict=True):
+        await conn.execute(
+            staff.insert().values(
+                tenant_id=tid,
+                username=p.username,
+                display_name=p.display_name,
+                roles=list(p.roles),
+                password_hash=password_hash,
+                national_id=_national_id(p.id_prefix),
+                active=True,
+                created_at=now,
             )
         )
-        found = (
-            await conn.execute(
-                select(staff.c.id).where(staff.c.tenant_id == tid, staff.c.username == p.username)
-            )
-        ).scalar()
-        if found is None:
-            await conn.execute(
-                staff.insert().values(
-                    tenant_id=tid,
-                    username=p.username,
-                    display_name=p.display_name,
-                    roles=list(p.roles),
-                    password_hash=await asyncio.to_thread(hash_password, password),
-                    national_id=_national_id(p.id_prefix),
-                    active=True,
-                    created_at=now,
-                )
-            )
     if (await conn.execute(select(boxes.c.box_id).where(boxes.c.box_id == box_id))).first() is None:
         await conn.execute(
             boxes.insert().values(

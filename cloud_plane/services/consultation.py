@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import Conflict, NotFound, ValidationFailed
-from cloud_plane.db.tables_clinic import diagnoses, orders, patients, staff, visits
+from cloud_plane.db.tables_clinic import bills, diagnoses, orders, patients, staff, visits
 from cloud_plane.db.tables_refdata import icd10
 from cloud_plane.refdata.lookup import icd10_row
 from cloud_plane.services import audit, mappers
@@ -67,6 +67,9 @@ async def start_consultation(conn: AsyncConnection, actor: Actor, visit_id: int)
     require_role(actor, Role.DOCTOR)
     v = await load_visit(conn, actor, visit_id, for_update=True)
     check_transition(VisitStatus(v.status), VisitStatus.IN_CONSULTATION)
+    if VisitStatus(v.status) is VisitStatus.TO_BILL:
+        # Reopened before payment: the computed bill no longer holds.
+        await conn.execute(delete(bills).where(bills.c.visit_id == visit_id))
     now = utc_now()
     await conn.execute(
         update(visits)

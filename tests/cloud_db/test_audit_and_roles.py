@@ -30,6 +30,7 @@ from cloud_plane.services import (
     mark_dispensed,
     queue,
     register,
+    register_from_card,
     remove_diagnosis,
     remove_order,
     search_patients,
@@ -155,3 +156,51 @@ async def test_roles(engine: AsyncEngine, actors: dict[str, Actor]) -> None:
     async with engine.begin() as conn:  # the allowed ones still work
         assert (await cancel_visit(conn, front, v.id)).status.value == "cancelled"
         assert await audit_trail(conn, admin, p.id)
+
+
+async def test_card_check_in_is_audited_as_the_box_and_updates_the_patient(
+    engine: AsyncEngine, actors: dict[str, Actor]
+) -> None:
+    card = make_card("舊名字", "F", date(1999, 9, 9))
+    async with engine.begin() as conn:
+        first = await register_from_card(conn, "demo-west", "box-demo-1", card)
+        await cancel_visit(conn, actors["west.frontdesk"], first.id)
+    renamed = card.model_copy(update={"name": "新名字", "card_no": "800000000001"})
+    async with engine.begin() as conn:
+        second = await register_from_card(conn, "demo-west", "box-demo-1", renamed)
+        assert second.id != first.id and second.patient_id == first.patient_id
+        p = await get_patient(conn, actors["west.frontdesk"], first.patient_id)
+        assert (p.name, p.nhi_card_no) == ("新名字", "800000000001")
+        rows = (
+            await conn.execute(
+                select(audit_log.c.action, audit_log.c.entity, audit_log.c.staff_id,
+                       audit_log.c.box_id)
+                .where(audit_log.c.patient_id == first.patient_id)
+                .order_by(audit_log.c.id)
+            )
+        ).all()  # fmt: skip
+    by_box = [(r.action, r.entity) for r in rows if r.box_id == "box-demo-1"]
+    assert all(r.staff_id is None for r in rows if r.box_id == "box-demo-1")
+    assert by_box == [
+        ("create", "patient"), ("create", "visit"), ("update", "patient"), ("create", "visit")
+    ]  # fmt: skip
+
+
+async def test_reopen_drops_the_unpaid_bill(engine: AsyncEngine, actors: dict[str, Actor]) -> None:
+    front, doctor = actors["west.frontdesk"], actors["west.doctor1"]
+    async with engine.begin() as conn:
+        v = await register_from_card(conn, "demo-west", "box-demo-1", make_card())
+        await start_consultation(conn, doctor, v.id)
+        await add_diagnosis(conn, doctor, v.id, "J00")
+        await finish_consultation(conn, doctor, v.id)
+        first = await compute_bill(conn, front, v.id)
+        await start_consultation(conn, doctor, v.id)  # the doctor reopens before payment
+        drug = await first_demo_drug(conn, "cephalexin")
+        await add_drug_order(
+            conn, doctor, v.id, drug_code=drug, dose=Decimal(2), frequency="QID", route="PO", days=7
+        )
+        await finish_consultation(conn, doctor, v.id)
+        paid = await settle(conn, front, v.id, 1000)
+    assert paid.nhi_points > first.nhi_points
+    assert paid.copay_drug > 0 and paid.copay_code == "D20"
+    assert paid.amount_due == 150 + 50 + paid.copay_drug

@@ -61,3 +61,15 @@ async def test_rehash_and_inactive(engine: AsyncEngine, seeded: Seeded) -> None:
             await conn.execute(
                 update(staff).where(staff.c.id == actor.staff_id).values(active=True)
             )
+
+
+async def test_every_demo_login_works(engine: AsyncEngine, seeded: Seeded) -> None:
+    """The printed demo passwords log in, with the roles the test actors assume (once: the
+    log-in SQL is the same on both databases and argon2 is deliberately slow)."""
+    if seeded.backend != "sqlite":
+        pytest.skip("argon2-heavy; test_login_and_failures covers log-in on PostgreSQL")
+    async with engine.begin() as conn:
+        for clinic in seeded.info.clinics:
+            for login in clinic.logins:
+                actor = await authenticate(conn, clinic.nhi_code, login.username, login.password)
+                assert actor == seeded.actors[f"{clinic.slug.split('-')[1]}.{login.username}"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cloud_helpers import first_demo_drug, make_card
+from cloud_helpers import Seeded, first_demo_drug, make_card
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -16,6 +16,7 @@ from clinicbox_core.errors import Conflict, ValidationFailed
 from cloud_plane.db.tables_refdata import icd10
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR, DRUG_LIST_DATE, load_all
 from cloud_plane.refdata.lookup import drug_price, fee_points
+from cloud_plane.seed.demo import seed_demo
 from cloud_plane.services import (
     add_diagnosis,
     add_drug_order,
@@ -104,3 +105,22 @@ async def test_search(engine: AsyncEngine, actors: dict[str, Actor]) -> None:
         assert await search_patients(conn, front, "   ") == []
         hits = await search_drugs(conn, doctor, "乙醯胺酚", date.today())
         assert hits and all(h.in_formulary and h.demo_value for h in hits)
+
+
+async def test_seed_is_idempotent(engine: AsyncEngine, seeded: Seeded) -> None:
+    from cloud_plane.db.tables_clinic import staff, tenant_drugs, tenants
+
+    async def counts() -> tuple[int, ...]:
+        async with engine.connect() as conn:
+            return tuple(
+                [
+                    (await conn.execute(select(func.count()).select_from(t))).scalar_one()
+                    for t in (tenants, staff, tenant_drugs)
+                ]
+            )
+
+    before = await counts()
+    again = await seed_demo(engine, DEFAULT_DATA_DIR)
+    assert await counts() == before
+    assert again.reference_rows == {"icd10": 0, "drugs": 0, "fee_codes": 0}
+    assert again.formulary_size >= 200 and before[2] == 2 * again.formulary_size
