@@ -162,6 +162,12 @@ async def register_from_card(
     actor = await system_actor(conn, tenant_slug, box_id)
     now = now or utc_now()
     patient = await upsert_from_card(conn, actor, card)
+    if conn.dialect.name == "postgresql":
+        # Serialise check-ins of one patient so a card inserted twice at once gets one visit
+        # (SQLite is already serialised by BEGIN IMMEDIATE).
+        await conn.execute(
+            select(patients.c.id).where(patients.c.id == patient.id).with_for_update()
+        )
     existing = await _open_visit_today(conn, actor, patient.id, clinic_day(now))
     if existing is not None:
         await audit.record(

@@ -68,3 +68,32 @@ async def test_concurrent_registrations_get_distinct_numbers(
             await e.dispose()
     assert len(set(numbers)) == len(numbers)
     assert sorted(numbers) == list(range(min(numbers), min(numbers) + len(numbers)))
+
+
+async def test_same_card_twice_at_once_gives_one_patient_and_one_visit(seeded: Seeded) -> None:
+    from sqlalchemy import func, select
+
+    from cloud_plane.db.engine import create_engine
+    from cloud_plane.db.tables_clinic import patients
+    from cloud_plane.services import register_from_card
+
+    card = make_card("同時插卡")
+    engines = [create_engine(seeded.url) for _ in range(3)]
+    try:
+
+        async def check_in(i: int) -> int:
+            async with engines[i].begin() as conn:
+                v = await register_from_card(conn, "demo-west", "box-demo-1", card)
+                await asyncio.sleep(0)
+                return v.id
+
+        visit_ids = await asyncio.gather(*(check_in(i) for i in range(len(engines))))
+        async with engines[0].connect() as conn:
+            n = (
+                await conn.execute(select(func.count()).where(patients.c.national_id == card.id_no))
+            ).scalar_one()
+    finally:
+        for e in engines:
+            await e.dispose()
+    assert n == 1
+    assert len(set(visit_ids)) == 1
