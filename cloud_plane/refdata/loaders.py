@@ -7,6 +7,7 @@ with ``executemany`` (96,802 ICD-10 rows load in a few seconds on both databases
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import os
 from collections.abc import Iterator
@@ -82,9 +83,9 @@ async def _replace(conn: AsyncConnection, table: Table, rows: list[dict[str, Any
     return len(rows)
 
 
-async def load_icd10(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
-    """ICD-10-CM 2023 TW; ``use = 1`` rows are billable. Returns rows written (0 = up to date)."""
-    rows = [
+def icd10_rows(data_dir: Path) -> list[dict[str, Any]]:
+    """Parse the ICD-10-CM CSV (blocking: run it in a thread)."""
+    return [
         {
             "code": r["code"].strip(),
             "name_en": r["name_en"],
@@ -93,11 +94,10 @@ async def load_icd10(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -
         }
         for r in _rows(data_dir / ICD10_FILE)
     ]
-    return await _replace(conn, icd10, rows)
 
 
-async def load_drug_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
-    """NHI drug codes with English names, valid from the list date, no price (source has none)."""
+def drug_rows(data_dir: Path) -> list[dict[str, Any]]:
+    """Parse the NHI drug code list; the first row of a repeated code wins."""
     seen: dict[str, dict[str, Any]] = {}
     for r in _rows(data_dir / DRUG_FILE):
         code = r["drug_code"].strip()
@@ -114,11 +114,11 @@ async def load_drug_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_D
                 "demo_value": False,
             },
         )
-    return await _replace(conn, drugs, list(seen.values()))
+    return list(seen.values())
 
 
-async def load_fee_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
-    """The 106.05.01 fee schedule with its points (2017 values, labelled by ``schedule``)."""
+def fee_rows(data_dir: Path) -> list[dict[str, Any]]:
+    """Parse the fee schedule; rows without a start date are skipped."""
     seen: dict[tuple[str, date], dict[str, Any]] = {}
     for r in _rows(data_dir / FEE_FILE):
         start = _ymd(r["start_date"])
@@ -134,7 +134,22 @@ async def load_fee_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DI
             "name_en": r["name_en"].strip() or None,
             "schedule": FEE_SCHEDULE,
         }
-    return await _replace(conn, fee_codes, list(seen.values()))
+    return list(seen.values())
+
+
+async def load_icd10(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """ICD-10-CM 2023 TW; ``use = 1`` rows are billable. Returns rows written (0 = up to date)."""
+    return await _replace(conn, icd10, await asyncio.to_thread(icd10_rows, data_dir))
+
+
+async def load_drug_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """NHI drug codes with English names, valid from the list date, no price (source has none)."""
+    return await _replace(conn, drugs, await asyncio.to_thread(drug_rows, data_dir))
+
+
+async def load_fee_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """The 106.05.01 fee schedule with its points (2017 values, labelled by ``schedule``)."""
+    return await _replace(conn, fee_codes, await asyncio.to_thread(fee_rows, data_dir))
 
 
 async def load_all(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, int]:
