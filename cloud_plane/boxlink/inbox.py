@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clinicbox_core.contracts import (
@@ -136,6 +136,8 @@ class BoxInbox:
             except BoxLinkError as exc:
                 self.last_error = exc
                 log.warning("cloud box link %s failed: %s", self.client_id, exc)
+            except Exception:  # a bug or a database fault: keep consuming after a back-off
+                log.exception("cloud box link %s session crashed; reconnecting", self.client_id)
             if self._stop.is_set():
                 break
             with contextlib.suppress(TimeoutError):
@@ -194,7 +196,11 @@ class BoxInbox:
             await self._dispatch(message)
             since_flush += 1
             if self._dirty and (len(client.messages) == 0 or since_flush >= self.ack_every):
-                await self._flush_acks(client)
+                try:
+                    await self._flush_acks(client)
+                except SQLAlchemyError as exc:
+                    log.error("database unavailable computing acks: %s", exc)
+                    self.stats["db_error"] += 1
                 since_flush = 0
 
     # ---- dispatch -----------------------------------------------------------------------------
@@ -272,7 +278,11 @@ class BoxInbox:
     async def _flush_acks(self, client: aiomqtt.Client) -> None:
         dirty, self._dirty = self._dirty, {}
         for (tenant, box_id), force in dirty.items():
-            mark = await advance_watermark(self.engine, tenant, box_id)
+            try:
+                mark = await advance_watermark(self.engine, tenant, box_id)
+            except SQLAlchemyError:
+                self._dirty[(tenant, box_id)] = force  # try again after the next message
+                raise
             if mark == 0 or (mark <= self._last_ack.get(box_id, 0) and not force):
                 continue
             ack = Command(body=OutboxAck(upto_seq=mark))
@@ -291,7 +301,12 @@ class BoxInbox:
         if reported.box_id != topic.box:
             log.warning("reported state for %s arrived on %s's topic", reported.box_id, topic.box)
             return
-        await save_reported(self.engine, topic.tenant, reported)
+        try:
+            await save_reported(self.engine, topic.tenant, reported)
+        except SQLAlchemyError as exc:
+            log.error("could not save reported state of %s: %s", topic.box, exc)
+            self.stats["db_error"] += 1
+            return
         self.stats["reported"] += 1
 
     async def _on_command_result(self, topic: Topic, text: str) -> None:

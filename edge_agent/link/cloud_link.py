@@ -97,6 +97,7 @@ class CloudLink:
         self._connected = asyncio.Event()
         self._client: aiomqtt.Client | None = None
         self._acked = 0
+        self._closing = False
         self._last_ack_progress = 0.0
         self._pending_results: deque[CommandResult] = deque()
         self._commands: OrderedDict[str, CommandResult | None] = OrderedDict()
@@ -146,6 +147,8 @@ class CloudLink:
                 except LinkError as exc:
                     self.last_error = exc
                     log.warning("box link to %s:%s failed: %s", *self._where(), exc)
+                except Exception:  # a bug or a local fault (outbox): keep the link alive
+                    log.exception("box link session crashed; reconnecting")
                 if self._stop.is_set():
                     break
                 delay = self._backoff.next()
@@ -212,6 +215,7 @@ class CloudLink:
                 self._client = None
 
     async def _serve(self, client: aiomqtt.Client) -> None:
+        self._closing = False
         tasks = [
             asyncio.create_task(self._receive(client), name="link-receive"),
             asyncio.create_task(self._send_events(client), name="link-send"),
@@ -221,6 +225,7 @@ class CloudLink:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._closing = True  # loops return at their next turn even if a cancel is lost
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -253,7 +258,7 @@ class CloudLink:
         self._acked = await self.outbox.acked_seq()
         sent_upto = self._acked
         self._last_ack_progress = loop.time()
-        while True:
+        while not self._closing:
             self._wake.clear()
             sent_upto = max(sent_upto, self._acked)
             room = self.window - (sent_upto - self._acked)
@@ -360,7 +365,7 @@ class CloudLink:
         self._results_ready.set()
 
     async def _send_results(self, client: aiomqtt.Client) -> None:
-        while True:
+        while not self._closing:
             await self._results_ready.wait()
             self._results_ready.clear()
             while self._pending_results:
