@@ -17,8 +17,8 @@ from edge_agent.card.apdu import read_basic_data
 from edge_agent.card.errors import CardReadError, CardReadReason, PcscUnavailable
 
 _GONE = (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD)
-# A removal shows up at pcscd's next poll of the driver (every 400 ms); wait a bit longer.
-REMOVAL_SETTLE_MS = 1000
+# A removal shows up at pcscd's next poll of the driver (every 400 ms); allow for a loaded machine.
+REMOVAL_SETTLE_MS = 2500
 
 
 def _message(hresult: int) -> str:

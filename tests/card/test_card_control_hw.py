@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from clinicbox.runtime.pcscd import ensure_pcscd
 from clinicbox.runtime.ports import free_port
 from clinicbox.runtime.processes import ProcessGroup
 from clinicbox_core.contracts.messages import CardInserted, CardRemoved
@@ -24,11 +25,12 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.hardware
 
 
-@pytest.fixture
-def control_url(tmp_path: Path, slot: VirtualCardSlot) -> Iterator[str]:
-    """A running ``python -m devsim.card_control``; SIGTERM at the end removes its card."""
+@pytest.fixture(scope="module")
+def control_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One running ``python -m devsim.card_control`` for the module; SIGTERM at the end."""
+    ensure_pcscd()
     port = free_port()
-    group = ProcessGroup(tmp_path / "logs")
+    group = ProcessGroup(tmp_path_factory.mktemp("card_control") / "logs")
     try:
         group.python(
             "card_control",
@@ -43,10 +45,14 @@ def control_url(tmp_path: Path, slot: VirtualCardSlot) -> Iterator[str]:
 
 
 @pytest.fixture
-async def watched(card_events: CardRecorder, control_url: str) -> AsyncIterator[CardRecorder]:
-    yield card_events
-    # remove through the API first, so the process's card is gone even if SIGTERM were lost
-    await control(control_url, "remove")
+async def control_url(control_process: str) -> AsyncIterator[str]:
+    yield control_process
+    await control(control_process, "remove")  # every test leaves the slot empty, even failing
+
+
+@pytest.fixture
+async def watched(card_events: CardRecorder, control_url: str) -> CardRecorder:
+    return card_events
 
 
 async def test_insert_state_remove_over_http(watched: CardRecorder, control_url: str) -> None:
