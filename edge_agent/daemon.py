@@ -24,6 +24,7 @@ from clinicbox_core.contracts import (
     PrintJob,
     PrintResult,
 )
+from edge_agent.card.errors import CardReadError
 from edge_agent.card.service import CardService
 from edge_agent.config import BoxSettings
 from edge_agent.link import CloudLink
@@ -35,16 +36,36 @@ log = logging.getLogger(__name__)
 
 
 class BoxDaemon:
-    def __init__(self, settings: BoxSettings) -> None:
+    def __init__(self, settings: BoxSettings, outbox: AsyncOutbox) -> None:
         self.settings = settings
-        data = settings.data_dir
-        data.mkdir(parents=True, exist_ok=True)
-        self.outbox = AsyncOutbox(data / "outbox.db", settings.box_id)
-        self.ledger = PrintLedger(data / "printed.db")
+        self.outbox = outbox
+        self.ledger = PrintLedger(settings.data_dir / "printed.db")
         self.printers = PrinterService(settings.printers)
-        self.link = CloudLink(settings, self.outbox, self.on_command, version=__version__)
-        self.cards = CardService(settings.card, self.on_card_event)
+        self.cards = CardService(
+            settings.card, self.on_card_event, self.on_card_error, on_readers=self.on_readers
+        )
+        self.link = CloudLink(
+            settings,
+            outbox,
+            self.on_command,
+            software_version=__version__,
+            readers=lambda: self.cards.readers,
+        )
         self._stopping = asyncio.Event()
+
+    @classmethod
+    async def create(cls, settings: BoxSettings) -> BoxDaemon:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        outbox = await AsyncOutbox.open(settings.data_dir / "outbox.db", settings.box_id)
+        return cls(settings, outbox)
+
+    async def on_card_error(self, error: CardReadError) -> None:
+        log.warning("card could not be read: %s", error)
+
+    async def on_readers(self, readers: list[str]) -> None:
+        log.info("card readers: %s", ", ".join(readers) or "none")
+        if self.link.connected:
+            await self.link.report()
 
     async def on_card_event(self, body: CardInserted | CardRemoved) -> None:
         event = await self.outbox.append(body)
@@ -112,7 +133,7 @@ class BoxDaemon:
 
 
 async def run_box(settings: BoxSettings) -> None:
-    daemon = BoxDaemon(settings)
+    daemon = await BoxDaemon.create(settings)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, daemon.stop)

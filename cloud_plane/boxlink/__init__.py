@@ -7,8 +7,8 @@ from cloud_plane.boxlink.errors import (
     BoxLinkLost,
     BoxLinkUnavailable,
 )
-from cloud_plane.boxlink.inbox import BoxInbox, CommandResultHandler
-from cloud_plane.boxlink.store import Applied, EventHandler, advance_watermark
+from cloud_plane.boxlink.inbox import BoxInbox, CommandResultHandler, ReportedHandler
+from cloud_plane.boxlink.store import Applied, EventHandler, advance_watermark, after_commit
 
 __all__ = [
     "Applied",
@@ -20,5 +20,7 @@ __all__ = [
     "BoxLinkUnavailable",
     "CommandResultHandler",
     "EventHandler",
+    "ReportedHandler",
     "advance_watermark",
+    "after_commit",
 ]

@@ -66,6 +66,7 @@ from cloud_plane.boxlink.store import (
 log = logging.getLogger(__name__)
 
 CommandResultHandler = Callable[[str, CommandResult], Awaitable[None]]
+ReportedHandler = Callable[[str, BoxReported], Awaitable[None]]
 SUBSCRIBED_CHANNELS = (Channel.EVT, Channel.CMD_RESULT, Channel.REPORTED)
 
 
@@ -80,6 +81,7 @@ class BoxInbox:
         handlers: Mapping[str, EventHandler],
         *,
         on_command_result: CommandResultHandler | None = None,
+        on_reported: ReportedHandler | None = None,
         max_attempts: int = 5,
         ack_every: int = 64,
         connect_timeout_s: float = 10.0,
@@ -89,6 +91,7 @@ class BoxInbox:
         self.client_id = client_id
         self.handlers = dict(handlers)
         self.on_command_result = on_command_result
+        self.on_reported = on_reported
         self.max_attempts = max_attempts
         self.ack_every = ack_every
         self.connect_timeout_s = connect_timeout_s
@@ -308,6 +311,11 @@ class BoxInbox:
             self.stats["db_error"] += 1
             return
         self.stats["reported"] += 1
+        if self.on_reported is not None:
+            try:
+                await self.on_reported(topic.tenant, reported)
+            except Exception:
+                log.exception("on_reported failed for %s", reported.box_id)
 
     async def _on_command_result(self, topic: Topic, text: str) -> None:
         try:

@@ -30,6 +30,18 @@ from cloud_plane.db.tables_boxlink import (
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[AsyncConnection, str, Event], Awaitable[None]]
+AFTER_COMMIT_KEY = "clinicbox.after_commit"
+
+
+def after_commit(conn: AsyncConnection, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the event's transaction has committed (never on rollback).
+
+    Handlers use it for effects outside the database, such as live page updates, so a page is
+    never told about a visit that was rolled back.
+    """
+    conn.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
 WATERMARK_SCAN = 500  # inbox rows read per step when advancing the watermark
 
 
@@ -56,6 +68,7 @@ async def apply_event(
     A handler exception rolls everything back and propagates.
     """
     async with engine.connect() as conn:
+        conn.info.pop(AFTER_COMMIT_KEY, None)
         trans = await conn.begin()
         try:
             await conn.execute(
@@ -84,12 +97,19 @@ async def apply_event(
                 )
             )
         except BaseException:
+            conn.info.pop(AFTER_COMMIT_KEY, None)
             await trans.rollback()
             raise
+        callbacks: list[Callable[[], object]] = conn.info.pop(AFTER_COMMIT_KEY, [])
         try:
             await trans.commit()
         except IntegrityError:
             return Applied.DUPLICATE
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback failed for %s seq %d", event.box_id, event.seq)
     return Applied.APPLIED
 
 

@@ -1,0 +1,79 @@
+"""What the cloud does with each event a box sends, and with each box's reported state.
+
+Handlers run inside the box inbox's transaction (see :mod:`cloud_plane.boxlink.store`), so the
+event's effect and its ``box_inbox`` row commit together; live page updates are sent only after
+that commit (:func:`~cloud_plane.boxlink.after_commit`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from clinicbox_core.contracts import BoxReported, CardInserted, Event, PrintResult
+from cloud_plane.boxlink import EventHandler, after_commit
+from cloud_plane.db.tables_clinic import tenants
+from cloud_plane.services.printing import record_print_result
+from cloud_plane.services.registration import register_from_card
+from cloud_plane.web.live import BOX_STATUS, PRINT_UPDATED, VISIT_CREATED, LiveHub
+
+log = logging.getLogger(__name__)
+
+
+async def _tenant_id(conn: AsyncConnection, slug: str) -> int | None:
+    row = (await conn.execute(select(tenants.c.id).where(tenants.c.slug == slug))).first()
+    return int(row.id) if row is not None else None
+
+
+class BoxEventHandlers:
+    """The handler table for :class:`~cloud_plane.boxlink.BoxInbox`, publishing to ``live``."""
+
+    def __init__(self, live: LiveHub, engine: AsyncEngine) -> None:
+        self.live = live
+        self.engine = engine
+
+    def table(self) -> dict[str, EventHandler]:
+        return {
+            "card.inserted": self.card_inserted,
+            "card.removed": self.card_removed,
+            "print.result": self.print_result,
+        }
+
+    async def card_inserted(self, conn: AsyncConnection, tenant: str, event: Event) -> None:
+        body = event.body
+        assert isinstance(body, CardInserted)
+        visit = await register_from_card(conn, tenant, event.box_id, body.card)
+        tenant_id = await _tenant_id(conn, tenant)
+        if tenant_id is None:
+            return
+        data = {
+            "visit_id": visit.id,
+            "status": visit.status.value,
+            "visit_no": visit.visit_no,
+            "box_id": event.box_id,
+            "reader": body.reader,
+        }
+        after_commit(conn, lambda: self.live.publish(tenant_id, VISIT_CREATED, data))
+
+    async def card_removed(self, conn: AsyncConnection, tenant: str, event: Event) -> None:
+        """A card taken out changes nothing clinical; the inbox row is its record."""
+
+    async def print_result(self, conn: AsyncConnection, tenant: str, event: Event) -> None:
+        body = event.body
+        assert isinstance(body, PrintResult)
+        row = await record_print_result(conn, tenant, body)
+        tenant_id = await _tenant_id(conn, tenant)
+        if tenant_id is None:
+            return
+        data = {"visit_id": row.visit_id, "job_id": str(row.job_id), "status": row.status}
+        after_commit(conn, lambda: self.live.publish(tenant_id, PRINT_UPDATED, data))
+
+    async def reported(self, tenant: str, reported: BoxReported) -> None:
+        async with self.engine.connect() as conn:
+            tenant_id = await _tenant_id(conn, tenant)
+        if tenant_id is not None:
+            self.live.publish(
+                tenant_id, BOX_STATUS, {"box_id": reported.box_id, "online": reported.online}
+            )

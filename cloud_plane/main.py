@@ -1,0 +1,87 @@
+"""One cloud process: the web application and the box link, on one database and one broker.
+
+Start-up refuses a database whose schema is missing or newer than this code (run
+``clinicbox migrate`` first). SIGTERM / SIGINT stop the web server, then the box link, then the
+database pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from clinicbox_core.contracts import CommandResult
+from cloud_plane.box_events import BoxEventHandlers
+from cloud_plane.boxlink import BoxInbox
+from cloud_plane.config import CloudSettings
+from cloud_plane.db.engine import create_engine
+from cloud_plane.db.schema import check_schema
+from cloud_plane.print_dispatch import MqttPrintDispatcher
+from cloud_plane.web.app import create_app
+from cloud_plane.web.live import LiveHub
+
+log = logging.getLogger(__name__)
+
+
+async def _log_command_result(tenant: str, result: CommandResult) -> None:
+    if result.ok:
+        log.info("box %s/%s: command %s ok", tenant, result.box_id, result.command_id)
+    else:
+        log.warning(
+            "box %s/%s: command %s failed: %s %s",
+            tenant,
+            result.box_id,
+            result.command_id,
+            result.error_code,
+            result.detail,
+        )
+
+
+async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = None) -> None:
+    if settings.database_url.startswith("sqlite") and ":///" in settings.database_url:
+        from pathlib import Path
+
+        Path(settings.database_url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url)
+    await check_schema(engine)
+    live = LiveHub()
+    handlers = BoxEventHandlers(live, engine)
+    inbox = BoxInbox(
+        engine,
+        settings.mqtt,
+        settings.mqtt_client_id,
+        handlers.table(),
+        on_command_result=_log_command_result,
+        on_reported=handlers.reported,
+    )
+    app = create_app(
+        settings, engine, print_dispatcher=MqttPrintDispatcher(inbox, engine), live=live
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    link = asyncio.create_task(inbox.run(), name="box-inbox")
+    try:
+        await site.start()
+        log.info(
+            "cloud %s serving http://%s:%d",
+            settings.mqtt_client_id,
+            settings.http_host,
+            settings.http_port,
+        )
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await inbox.stop()
+        try:
+            await asyncio.wait_for(link, 10)
+        except TimeoutError:
+            link.cancel()
+        await engine.dispose()
