@@ -204,6 +204,8 @@ class DemoStack:
         return cfg
 
     def start_box(self) -> None:
+        # A box killed with SIGKILL leaves its ready marker behind; readiness must be fresh.
+        (self.workdir / "box" / "ready").unlink(missing_ok=True)
         self.group.start(
             "box",
             [sys.executable, "-m", "clinicbox.cli", "box", "--config", str(self.box_config())],
@@ -225,7 +227,6 @@ class DemoStack:
 
     def start_all(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        (self.workdir / "box" / "ready").unlink(missing_ok=True)
         self.start_broker()
         self.start_devices()
         self.prepare_database()
