@@ -25,6 +25,9 @@ from devsim.card_control import control
 pytestmark = [pytest.mark.browser, pytest.mark.hardware]
 
 CHROMIUM = Path("/usr/bin/chromium")
+pytestmark.append(
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+)
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -45,8 +48,6 @@ def nhi_drug_copay(points: int) -> int:
 
 @pytest.fixture
 async def chromium() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
