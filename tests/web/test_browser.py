@@ -4,7 +4,9 @@ to docs/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,7 +19,13 @@ from web_steps import consult, create_patient, new_national_id, register
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots refresh docs/screenshots/ only on request (CLINICBOX_SCREENSHOTS=update), so a
+# test run leaves the work tree clean.
+SHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("CLINICBOX_SCREENSHOTS") == "update"
+    else Path(tempfile.gettempdir()) / "clinicbox-screenshots"
+)
 ARGS = [
     "--headless",
     "--no-sandbox",
