@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import WebEnv
+from web_env import WebEnv
 
 from cloud_plane.web.sessions import COOKIE_NAME
 

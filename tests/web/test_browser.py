@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import WebEnv
 from playwright.async_api import Browser as PwBrowser
 from playwright.async_api import Page, async_playwright
+from web_env import WebEnv
 from web_steps import consult, create_patient, new_national_id, register
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import WebEnv
+from web_env import WebEnv
 from web_steps import consult, create_patient, register
 
 from clinicbox_core.errors import DeviceError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import WebEnv
+from web_env import WebEnv
 
 ERROR_FIELDS = {"key", "message", "params", "status"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import WebEnv
+from web_env import WebEnv
 from web_steps import create_patient, register
 
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
-from conftest import Seeded, WebEnv, start_env, stop_env
 from web_browser import Browser
+from web_env import Seeded, WebEnv, start_env, stop_env
 from web_steps import create_patient, register
 
 from cloud_plane.web.live import BOX_STATUS, VISIT_CREATED, LiveEvent, LiveHub

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import WebEnv
 from sqlalchemy import select
+from web_env import WebEnv
 from web_steps import consult, create_patient, register
 
 from cloud_plane.db.tables_clinic import (
