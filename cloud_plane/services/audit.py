@@ -19,6 +19,8 @@ from cloud_plane.services.tenancy import get_row
 
 Action = Literal["read", "create", "update", "delete"]
 
+_INSERT = insert(audit_log)  # built once: the compiled form is cached per column set
+
 
 async def record(
     conn: AsyncConnection,
@@ -32,17 +34,18 @@ async def record(
 ) -> None:
     """Append one audit row for the actor's tenant."""
     await conn.execute(
-        insert(audit_log).values(
-            tenant_id=actor.tenant_id,
-            staff_id=actor.staff_id,
-            box_id=actor.box_id,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            patient_id=patient_id,
-            at=utc_now(),
-            detail=detail,
-        )
+        _INSERT,
+        {
+            "tenant_id": actor.tenant_id,
+            "staff_id": actor.staff_id,
+            "box_id": actor.box_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "patient_id": patient_id,
+            "at": utc_now(),
+            "detail": detail,
+        },
     )
 
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import ValidationFailed
 from clinicbox_core.nhi.copay import CopayInput, InstitutionLevel, VisitKind, compute_copay
-from cloud_plane.db.tables_clinic import bills, orders, tenants, visits
+from cloud_plane.db.tables_clinic import bills, visits
 from cloud_plane.services import audit
 from cloud_plane.services.actor import Actor, Role, require_role
 from cloud_plane.services.clock import utc_now
 from cloud_plane.services.models import Bill, VisitStatus
+from cloud_plane.services.visit_context import load_context, order_rows
 from cloud_plane.services.visit_state import check_transition, load_visit, require_status
 
 _LEVEL = {
@@ -46,23 +47,36 @@ def _bill(r: Row[Any]) -> Bill:
     )
 
 
+_STORED = select(bills).where(
+    bills.c.visit_id == bindparam("visit_id"), bills.c.tenant_id == bindparam("tenant_id")
+)
+_INSERT_BILL = bills.insert().returning(*bills.c)
+_UPDATE_BILL = update(bills).where(bills.c.id == bindparam("bill_id")).returning(*bills.c)
+_SETTLE_BILL = (
+    update(bills)
+    .where(bills.c.visit_id == bindparam("of_visit"), bills.c.tenant_id == bindparam("of_tenant"))
+    .returning(*bills.c)
+)
+_UPDATE_VISIT = update(visits).where(visits.c.id == bindparam("visit_id"))
+
+
 async def _stored(conn: AsyncConnection, actor: Actor, visit_id: int) -> Row[Any] | None:
-    stmt = select(bills).where(bills.c.visit_id == visit_id, bills.c.tenant_id == actor.tenant_id)
-    return (await conn.execute(stmt)).first()
+    params = {"visit_id": visit_id, "tenant_id": actor.tenant_id}
+    return (await conn.execute(_STORED, params)).first()
 
 
 async def _compute(
-    conn: AsyncConnection, actor: Actor, visit: Row[Any], exemption_code: str | None
+    conn: AsyncConnection, visit: Row[Any], exemption_code: str | None
 ) -> dict[str, Any]:
-    tenant = (await conn.execute(select(tenants).where(tenants.c.id == actor.tenant_id))).one()
-    rows = (await conn.execute(select(orders).where(orders.c.visit_id == visit.id))).all()
+    """The bill's amounts; ``visit`` is a :func:`.visit_context.load_context` row."""
+    rows = await order_rows(conn, visit.id)
     nhi_points = sum(r.amount_points for r in rows if not r.self_pay)
     drug_points = sum(r.amount_points for r in rows if not r.self_pay and r.kind == "drug")
     self_pay_total = sum(r.amount_points for r in rows if r.self_pay)
     copay = compute_copay(
         CopayInput(
             on=visit.visit_date,
-            institution_level=_LEVEL[tenant.clinic_type],
+            institution_level=_LEVEL[visit.t_clinic_type],
             visit_kind=(
                 VisitKind.EMERGENCY
                 if visit.visit_type == EMERGENCY_VISIT_TYPE
@@ -73,14 +87,14 @@ async def _compute(
         )
     )
     return {
-        "registration_fee": tenant.registration_fee,
+        "registration_fee": visit.t_registration_fee,
         "copay": copay.total,
         "copay_basic": copay.basic,
         "copay_drug": copay.drug,
         "copay_code": copay.code_d15,
         "nhi_points": nhi_points,
         "self_pay_total": self_pay_total,
-        "amount_due": tenant.registration_fee + copay.total + self_pay_total,
+        "amount_due": visit.t_registration_fee + copay.total + self_pay_total,
     }
 
 
@@ -90,35 +104,28 @@ async def compute_bill(
     """(Re)compute the bill of a finished consultation; a settled bill is returned as stored.
     ``exemption_code``: a 部分負擔 exemption (001 重大傷病, 003 低收 ...) when it applies."""
     require_role(actor, *_BILL_ROLES)
-    visit = await load_visit(conn, actor, visit_id, for_update=True)
+    visit = await load_context(conn, actor, visit_id, for_update=True)
     status = VisitStatus(visit.status)
     stored = await _stored(conn, actor, visit_id)
     if stored is not None and stored.settled_at is not None:
         await audit.record(conn, actor, "read", "bill", stored.id, patient_id=visit.patient_id)
         return _bill(stored)
     require_status(status, VisitStatus.TO_BILL)
-    values = await _compute(conn, actor, visit, exemption_code)
+    values = await _compute(conn, visit, exemption_code)
     now = utc_now()
     action: audit.Action
     if stored is None:
-        await conn.execute(
-            bills.insert().values(
-                tenant_id=actor.tenant_id, visit_id=visit_id, computed_at=now, **values
-            )
-        )
+        params = {"tenant_id": actor.tenant_id, "visit_id": visit_id, "computed_at": now}
+        row = (await conn.execute(_INSERT_BILL, {**params, **values})).one()
         action = "create"
     else:
-        await conn.execute(
-            update(bills).where(bills.c.id == stored.id).values(computed_at=now, **values)
-        )
+        params = {"bill_id": stored.id, "computed_at": now}
+        row = (await conn.execute(_UPDATE_BILL, {**params, **values})).one()
         action = "update"
     await conn.execute(
-        update(visits)
-        .where(visits.c.id == visit_id)
-        .values(copay_code=values["copay_code"], updated_at=now)
+        _UPDATE_VISIT,
+        {"visit_id": visit_id, "copay_code": values["copay_code"], "updated_at": now},
     )
-    row = await _stored(conn, actor, visit_id)
-    assert row is not None
     await audit.record(
         conn,
         actor,
@@ -145,18 +152,12 @@ async def settle(
             "error.bill.underpaid", field="paid", amount_due=bill.amount_due, paid=paid
         )
     now = now or utc_now()
+    params = {"of_visit": visit_id, "of_tenant": actor.tenant_id, "paid": paid, "settled_at": now}
+    row = (await conn.execute(_SETTLE_BILL, params)).one()
     await conn.execute(
-        update(bills)
-        .where(bills.c.visit_id == visit_id, bills.c.tenant_id == actor.tenant_id)
-        .values(paid=paid, settled_at=now)
+        _UPDATE_VISIT,
+        {"visit_id": visit_id, "status": VisitStatus.BILLED.value, "updated_at": now},
     )
-    await conn.execute(
-        update(visits)
-        .where(visits.c.id == visit_id)
-        .values(status=VisitStatus.BILLED.value, updated_at=now)
-    )
-    row = await _stored(conn, actor, visit_id)
-    assert row is not None
     await audit.record(
         conn, actor, "update", "bill", row.id, patient_id=visit.patient_id, paid=paid
     )

@@ -6,180 +6,194 @@ Orders (drugs, procedures) live in :mod:`.orders`; the fees added on finishing c
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from typing import Any
+
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import Conflict, NotFound, ValidationFailed
-from cloud_plane.db.tables_clinic import bills, diagnoses, orders, patients, staff, visits
+from cloud_plane.db.tables_clinic import bills, diagnoses, visits
 from cloud_plane.db.tables_refdata import icd10
-from cloud_plane.refdata.lookup import icd10_row
-from cloud_plane.services import audit, mappers
+from cloud_plane.services import audit, refcache
 from cloud_plane.services.actor import STAFF_ROLES, Actor, Role, require_role
 from cloud_plane.services.clock import utc_now
-from cloud_plane.services.models import Icd10Hit, VisitDetail, VisitStatus
-from cloud_plane.services.visit_state import check_transition, load_visit, require_status
+from cloud_plane.services.models import Diagnosis, Icd10Hit, VisitDetail, VisitStatus
+from cloud_plane.services.visit_context import detail, diagnosis_rows, load_context, order_rows
+from cloud_plane.services.visit_state import check_transition, require_status
 
 MAX_DIAGNOSES = 6  # d19 主診斷 + d20–d23 次診斷 on the claim, IC card holds 1 + 5
 MAX_COMPLAINT = 2000
 
 
+_UPDATE_VISIT = update(visits).where(visits.c.id == bindparam("visit_id"))
+_DELETE_BILL = delete(bills).where(bills.c.visit_id == bindparam("visit_id"))
+_INSERT_DIAGNOSIS = diagnoses.insert().returning(*diagnoses.c)
+_DELETE_DIAGNOSIS = delete(diagnoses).where(
+    diagnoses.c.id == bindparam("diagnosis_id"),
+    diagnoses.c.visit_id == bindparam("of_visit"),
+    diagnoses.c.tenant_id == bindparam("tenant_id"),
+)
+_RENUMBER_DIAGNOSIS = (
+    update(diagnoses)
+    .where(diagnoses.c.id == bindparam("diagnosis_id"))
+    .values(ordinal=bindparam("n"))
+)
+
+
 async def _detail(conn: AsyncConnection, actor: Actor, visit_id: int) -> VisitDetail:
     """Build the detail without auditing (callers audit what they did)."""
-    v = await load_visit(conn, actor, visit_id)
-    p = (await conn.execute(select(patients).where(patients.c.id == v.patient_id))).one()
-    d = (await conn.execute(select(staff).where(staff.c.id == v.doctor_id))).one()
-    dx = (
-        await conn.execute(
-            select(diagnoses).where(diagnoses.c.visit_id == visit_id).order_by(diagnoses.c.ordinal)
-        )
-    ).all()
-    ox = (
-        await conn.execute(
-            select(orders).where(orders.c.visit_id == visit_id).order_by(orders.c.ordinal)
-        )
-    ).all()
-    return VisitDetail(
-        visit=mappers.visit(v),
-        patient=mappers.patient(p),
-        doctor=mappers.staff(d),
-        diagnoses=tuple(mappers.diagnosis(r) for r in dx),
-        orders=tuple(mappers.order(r) for r in ox),
-    )
+    ctx = await load_context(conn, actor, visit_id)
+    return detail(ctx, await diagnosis_rows(conn, visit_id), await order_rows(conn, visit_id))
 
 
 async def get_visit_detail(conn: AsyncConnection, actor: Actor, visit_id: int) -> VisitDetail:
     require_role(actor, *STAFF_ROLES)
-    detail = await _detail(conn, actor, visit_id)
-    await audit.record(conn, actor, "read", "visit", visit_id, patient_id=detail.patient.id)
-    return detail
+    result = await _detail(conn, actor, visit_id)
+    await audit.record(conn, actor, "read", "visit", visit_id, patient_id=result.patient.id)
+    return result
+
+
+async def _doctor_context(conn: AsyncConnection, actor: Actor, visit_id: int) -> Row[Any]:
+    """Check the actor is a doctor and the visit is being consulted; the locked visit context."""
+    require_role(actor, Role.DOCTOR)
+    ctx = await load_context(conn, actor, visit_id, for_update=True)
+    require_status(VisitStatus(ctx.status), VisitStatus.IN_CONSULTATION)
+    return ctx
 
 
 async def _doctor_edit(conn: AsyncConnection, actor: Actor, visit_id: int) -> int:
     """Check the actor is a doctor and the visit is being consulted; the patient id."""
-    require_role(actor, Role.DOCTOR)
-    v = await load_visit(conn, actor, visit_id, for_update=True)
-    require_status(VisitStatus(v.status), VisitStatus.IN_CONSULTATION)
-    return int(v.patient_id)
+    return int((await _doctor_context(conn, actor, visit_id)).patient_id)
 
 
 async def start_consultation(conn: AsyncConnection, actor: Actor, visit_id: int) -> VisitDetail:
     """Call the patient in (registered → in_consultation), or reopen a visit not yet billed."""
     require_role(actor, Role.DOCTOR)
-    v = await load_visit(conn, actor, visit_id, for_update=True)
+    v = await load_context(conn, actor, visit_id, for_update=True)
     check_transition(VisitStatus(v.status), VisitStatus.IN_CONSULTATION)
     if VisitStatus(v.status) is VisitStatus.TO_BILL:
         # Reopened before payment: the computed bill no longer holds.
-        await conn.execute(delete(bills).where(bills.c.visit_id == visit_id))
+        await conn.execute(_DELETE_BILL, {"visit_id": visit_id})
     now = utc_now()
-    await conn.execute(
-        update(visits)
-        .where(visits.c.id == visit_id)
-        .values(
-            status=VisitStatus.IN_CONSULTATION.value,
-            started_at=v.started_at or now,
-            finished_at=None,
-            updated_at=now,
-        )
-    )
+    changes = {
+        "status": VisitStatus.IN_CONSULTATION.value,
+        "started_at": v.started_at or now,
+        "finished_at": None,
+    }
+    await conn.execute(_UPDATE_VISIT, {"visit_id": visit_id, "updated_at": now, **changes})
     await audit.record(
         conn, actor, "update", "visit", visit_id, patient_id=v.patient_id, status="in_consultation"
     )
-    return await _detail(conn, actor, visit_id)
+    return detail(
+        v,
+        await diagnosis_rows(conn, visit_id),
+        await order_rows(conn, visit_id),
+        **{**changes, "status": VisitStatus.IN_CONSULTATION},
+    )
 
 
 async def set_chief_complaint(
     conn: AsyncConnection, actor: Actor, visit_id: int, text: str
 ) -> VisitDetail:
-    patient_id = await _doctor_edit(conn, actor, visit_id)
+    ctx = await _doctor_context(conn, actor, visit_id)
     if len(text) > MAX_COMPLAINT:
         raise ValidationFailed("error.visit.complaint_too_long", field="chief_complaint")
+    complaint = text.strip()
     await conn.execute(
-        update(visits)
-        .where(visits.c.id == visit_id)
-        .values(chief_complaint=text.strip(), updated_at=utc_now())
+        _UPDATE_VISIT,
+        {"visit_id": visit_id, "chief_complaint": complaint, "updated_at": utc_now()},
     )
     await audit.record(
-        conn, actor, "update", "visit", visit_id, patient_id=patient_id, fields=["chief_complaint"]
+        conn,
+        actor,
+        "update",
+        "visit",
+        visit_id,
+        patient_id=ctx.patient_id,
+        fields=["chief_complaint"],
     )
-    return await _detail(conn, actor, visit_id)
+    return detail(
+        ctx,
+        await diagnosis_rows(conn, visit_id),
+        await order_rows(conn, visit_id),
+        chief_complaint=complaint,
+    )
 
 
 async def add_diagnosis(
     conn: AsyncConnection, actor: Actor, visit_id: int, code: str
 ) -> VisitDetail:
     """Add an ICD-10-CM 2023 TW diagnosis; only billable (leaf) codes are accepted."""
-    patient_id = await _doctor_edit(conn, actor, visit_id)
+    ctx = await _doctor_context(conn, actor, visit_id)
     code = code.strip().upper()
-    ref = await icd10_row(conn, code)
+    ref = await refcache.icd10_row(conn, code)
     if ref is None:
         raise ValidationFailed("error.diagnosis.unknown_code", field="code", code=code)
     if not ref.billable:
         raise ValidationFailed("error.diagnosis.not_billable", field="code", code=code)
-    existing = (
-        await conn.execute(select(diagnoses.c.code).where(diagnoses.c.visit_id == visit_id))
-    ).all()
+    existing = list(await diagnosis_rows(conn, visit_id))
     if any(r.code == code for r in existing):
         raise Conflict("error.diagnosis.duplicate", field="code", code=code)
     if len(existing) >= MAX_DIAGNOSES:
         raise ValidationFailed("error.diagnosis.too_many", field="code", max=MAX_DIAGNOSES)
-    next_ordinal = (
+    next_ordinal = max((r.ordinal for r in existing), default=0) + 1
+    row = (
         await conn.execute(
-            select(func.coalesce(func.max(diagnoses.c.ordinal), 0)).where(
-                diagnoses.c.visit_id == visit_id
-            )
+            _INSERT_DIAGNOSIS,
+            {
+                "tenant_id": actor.tenant_id,
+                "visit_id": visit_id,
+                "ordinal": next_ordinal,
+                "code": code,
+                "name": ref.name_zh or ref.name_en,
+            },
         )
-    ).scalar_one() + 1
-    result = await conn.execute(
-        diagnoses.insert()
-        .values(
-            tenant_id=actor.tenant_id,
-            visit_id=visit_id,
-            ordinal=next_ordinal,
-            code=code,
-            name=ref.name_zh or ref.name_en,
-        )
-        .returning(diagnoses.c.id)
-    )
+    ).one()
     await audit.record(
         conn,
         actor,
         "create",
         "diagnosis",
-        result.scalar_one(),
-        patient_id=patient_id,
+        row.id,
+        patient_id=ctx.patient_id,
         visit_id=visit_id,
         code=code,
     )
-    return await _detail(conn, actor, visit_id)
+    return detail(ctx, [*existing, row], await order_rows(conn, visit_id))
 
 
 async def remove_diagnosis(
     conn: AsyncConnection, actor: Actor, visit_id: int, diagnosis_id: int
 ) -> VisitDetail:
     """Remove one diagnosis; the others move up so the first stays the 主診斷."""
-    patient_id = await _doctor_edit(conn, actor, visit_id)
+    ctx = await _doctor_context(conn, actor, visit_id)
     result = await conn.execute(
-        delete(diagnoses).where(
-            diagnoses.c.id == diagnosis_id,
-            diagnoses.c.visit_id == visit_id,
-            diagnoses.c.tenant_id == actor.tenant_id,
-        )
+        _DELETE_DIAGNOSIS,
+        {"diagnosis_id": diagnosis_id, "of_visit": visit_id, "tenant_id": actor.tenant_id},
     )
     if result.rowcount != 1:
         raise NotFound("error.diagnosis.not_found", id=diagnosis_id)
-    rest = (
-        await conn.execute(
-            select(diagnoses.c.id)
-            .where(diagnoses.c.visit_id == visit_id)
-            .order_by(diagnoses.c.ordinal)
-        )
-    ).all()
-    for i, r in enumerate(rest, start=1):
-        await conn.execute(update(diagnoses).where(diagnoses.c.id == r.id).values(ordinal=i))
+    rest = await diagnosis_rows(conn, visit_id)
+    moved = [{"diagnosis_id": r.id, "n": i} for i, r in enumerate(rest, start=1) if r.ordinal != i]
+    if moved:
+        await conn.execute(_RENUMBER_DIAGNOSIS, moved)
     await audit.record(
-        conn, actor, "delete", "diagnosis", diagnosis_id, patient_id=patient_id, visit_id=visit_id
+        conn,
+        actor,
+        "delete",
+        "diagnosis",
+        diagnosis_id,
+        patient_id=ctx.patient_id,
+        visit_id=visit_id,
     )
-    return await _detail(conn, actor, visit_id)
+    return detail(
+        ctx,
+        [
+            Diagnosis(id=r.id, ordinal=i, code=r.code, name=r.name)
+            for i, r in enumerate(rest, start=1)
+        ],
+        await order_rows(conn, visit_id),
+    )
 
 
 async def search_icd10(conn: AsyncConnection, q: str, limit: int = 20) -> list[Icd10Hit]:

@@ -18,7 +18,26 @@ from cloud_plane.services.models import (
 )
 
 
-def tenant(r: Row[Any]) -> Tenant:
+class Prefixed:
+    """Attribute access to the ``prefix``-ed columns of a joined row (``.name`` → ``p_name``)."""
+
+    __slots__ = ("_m", "_p")
+
+    def __init__(self, row: Row[Any], prefix: str) -> None:
+        self._m = row._mapping
+        self._p = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._m[self._p + name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+RowLike = Row[Any] | Prefixed
+
+
+def tenant(r: RowLike) -> Tenant:
     return Tenant(
         id=r.id,
         slug=r.slug,
@@ -33,7 +52,7 @@ def tenant(r: Row[Any]) -> Tenant:
     )
 
 
-def staff(r: Row[Any]) -> Staff:
+def staff(r: RowLike) -> Staff:
     return Staff(
         id=r.id,
         username=r.username,
@@ -44,7 +63,7 @@ def staff(r: Row[Any]) -> Staff:
     )
 
 
-def patient(r: Row[Any]) -> Patient:
+def patient(r: RowLike) -> Patient:
     return Patient(
         id=r.id,
         chart_no=r.chart_no,
@@ -61,7 +80,7 @@ def patient(r: Row[Any]) -> Patient:
     )
 
 
-def visit(r: Row[Any]) -> Visit:
+def visit(r: RowLike) -> Visit:
     return Visit(
         id=r.id,
         patient_id=r.patient_id,
@@ -85,11 +104,11 @@ def visit(r: Row[Any]) -> Visit:
     )
 
 
-def diagnosis(r: Row[Any]) -> Diagnosis:
+def diagnosis(r: RowLike) -> Diagnosis:
     return Diagnosis(id=r.id, ordinal=r.ordinal, code=r.code, name=r.name)
 
 
-def order(r: Row[Any]) -> Order:
+def order(r: RowLike) -> Order:
     return Order(
         id=r.id,
         ordinal=r.ordinal,

@@ -3,24 +3,24 @@ the fee schedule, with points priced as of the visit date."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Row, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import NotFound, ValidationFailed
 from clinicbox_core.nhi.frequency import lookup_frequency, lookup_route, total_quantity
 from cloud_plane.db.tables_clinic import orders, tenant_drugs
 from cloud_plane.db.tables_refdata import drugs
-from cloud_plane.refdata.lookup import drug_row, fee_row
-from cloud_plane.services import audit
+from cloud_plane.services import audit, refcache
 from cloud_plane.services.actor import STAFF_ROLES, Actor, require_role
 from cloud_plane.services.clock import utc_now
-from cloud_plane.services.consultation import _detail, _doctor_edit
+from cloud_plane.services.consultation import _doctor_context
 from cloud_plane.services.models import DrugHit, VisitDetail
-from cloud_plane.services.visit_state import load_visit
+from cloud_plane.services.visit_context import detail, diagnosis_rows, order_rows
 
 MAX_DAYS = 90
 
@@ -30,33 +30,74 @@ def amount_points(quantity: Decimal, unit: Decimal) -> int:
     return int((quantity * unit).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+_INSERT_ORDER = orders.insert().returning(*orders.c)
+_DELETE_ORDER = delete(orders).where(
+    orders.c.id == bindparam("order_id"),
+    orders.c.visit_id == bindparam("of_visit"),
+    orders.c.tenant_id == bindparam("tenant_id"),
+)
+_NEXT_ORDINAL = select(func.coalesce(func.max(orders.c.ordinal), 0)).where(
+    orders.c.visit_id == bindparam("visit_id")
+)
+_FORMULARY = select(tenant_drugs).where(
+    tenant_drugs.c.tenant_id == bindparam("tenant_id"),
+    tenant_drugs.c.code == bindparam("code"),
+    tenant_drugs.c.active.is_(True),
+)
+
+
 async def _next_ordinal(conn: AsyncConnection, visit_id: int) -> int:
-    stmt = select(func.coalesce(func.max(orders.c.ordinal), 0)).where(orders.c.visit_id == visit_id)
-    return int((await conn.execute(stmt)).scalar_one()) + 1
+    return int((await conn.execute(_NEXT_ORDINAL, {"visit_id": visit_id})).scalar_one()) + 1
+
+
+async def insert_order_row(
+    conn: AsyncConnection, actor: Actor, visit_id: int, ordinal: int, **values: Any
+) -> Row[Any]:
+    """Insert one order with a known 醫令序; the stored row (one round trip)."""
+    params = {
+        "dose": None,
+        "frequency": None,
+        "route": None,
+        "days": None,
+        **values,
+        "tenant_id": actor.tenant_id,
+        "visit_id": visit_id,
+        "ordinal": ordinal,
+        "created_at": utc_now(),
+    }
+    return (await conn.execute(_INSERT_ORDER, params)).one()
 
 
 async def insert_order(conn: AsyncConnection, actor: Actor, visit_id: int, **values: Any) -> int:
-    result = await conn.execute(
-        orders.insert()
-        .values(
-            tenant_id=actor.tenant_id,
-            visit_id=visit_id,
-            ordinal=await _next_ordinal(conn, visit_id),
-            created_at=utc_now(),
-            **values,
-        )
-        .returning(orders.c.id)
-    )
-    return int(result.scalar_one())
+    ordinal = await _next_ordinal(conn, visit_id)
+    return int((await insert_order_row(conn, actor, visit_id, ordinal, **values)).id)
+
+
+def next_ordinal(rows: Sequence[Row[Any]]) -> int:
+    """The 醫令序 after the visit's current order rows."""
+    return max((r.ordinal for r in rows), default=0) + 1
 
 
 async def _formulary(conn: AsyncConnection, actor: Actor, code: str) -> Any:
-    stmt = select(tenant_drugs).where(
-        tenant_drugs.c.tenant_id == actor.tenant_id,
-        tenant_drugs.c.code == code,
-        tenant_drugs.c.active.is_(True),
+    params = {"tenant_id": actor.tenant_id, "code": code}
+    return (await conn.execute(_FORMULARY, params)).first()
+
+
+async def _add(conn: AsyncConnection, actor: Actor, ctx: Row[Any], **values: Any) -> VisitDetail:
+    """Insert the order after the existing ones, audit it, and return the new detail."""
+    existing = list(await order_rows(conn, ctx.id))
+    row = await insert_order_row(conn, actor, ctx.id, next_ordinal(existing), **values)
+    await audit.record(
+        conn,
+        actor,
+        "create",
+        "order",
+        row.id,
+        patient_id=ctx.patient_id,
+        visit_id=ctx.id,
+        code=values["code"],
     )
-    return (await conn.execute(stmt)).first()
+    return detail(ctx, await diagnosis_rows(conn, ctx.id), [*existing, row])
 
 
 async def add_drug_order(
@@ -75,15 +116,14 @@ async def add_drug_order(
     """Prescribe a drug. The total is dose × doses per day × days (see
     :func:`clinicbox_core.nhi.frequency.total_quantity`) unless given; NHI drugs are priced at
     the 支付價 in force on the visit date, 自費 drugs at the clinic's self-pay price."""
-    patient_id = await _doctor_edit(conn, actor, visit_id)
-    visit = await load_visit(conn, actor, visit_id)
+    ctx = await _doctor_context(conn, actor, visit_id)
     code = drug_code.strip().upper()
     if not 1 <= days <= MAX_DAYS:
         raise ValidationFailed("error.order.bad_days", field="days", max=MAX_DAYS)
     freq = lookup_frequency(frequency).code
     rte = lookup_route(route).code
     qty = _total(dose, freq, days, total_quantity)
-    ref = await drug_row(conn, code, visit.visit_date)
+    ref = await refcache.drug_row(conn, code, ctx.visit_date)
     local = await _formulary(conn, actor, code)
     if ref is None and local is None:
         raise ValidationFailed("error.order.unknown_drug", field="drug_code", code=code)
@@ -96,10 +136,10 @@ async def add_drug_order(
         if ref is None or ref.price_points is None:
             raise ValidationFailed("error.order.not_nhi_priced", field="drug_code", code=code)
         unit = ref.price_points
-    order_id = await insert_order(
+    return await _add(
         conn,
         actor,
-        visit_id,
+        ctx,
         kind="drug",
         code=code,
         name=name,
@@ -112,17 +152,6 @@ async def add_drug_order(
         amount_points=amount_points(qty, unit),
         self_pay=self_pay,
     )
-    await audit.record(
-        conn,
-        actor,
-        "create",
-        "order",
-        order_id,
-        patient_id=patient_id,
-        visit_id=visit_id,
-        code=code,
-    )
-    return await _detail(conn, actor, visit_id)
 
 
 def _total(dose: Decimal, frequency: str, days: int, given: Decimal | None) -> Decimal:
@@ -133,16 +162,15 @@ async def add_procedure_order(
     conn: AsyncConnection, actor: Actor, visit_id: int, code: str
 ) -> VisitDetail:
     """A procedure (診療) from the fee schedule, at its points in force on the visit date."""
-    patient_id = await _doctor_edit(conn, actor, visit_id)
-    visit = await load_visit(conn, actor, visit_id)
+    ctx = await _doctor_context(conn, actor, visit_id)
     code = code.strip().upper()
-    ref = await fee_row(conn, code, visit.visit_date)
+    ref = await refcache.fee_row(conn, code, ctx.visit_date)
     if ref is None:
         raise ValidationFailed("error.order.unknown_fee_code", field="code", code=code)
-    order_id = await insert_order(
+    return await _add(
         conn,
         actor,
-        visit_id,
+        ctx,
         kind="procedure",
         code=code,
         name=ref.name_zh,
@@ -151,36 +179,21 @@ async def add_procedure_order(
         amount_points=int(ref.points),
         self_pay=False,
     )
-    await audit.record(
-        conn,
-        actor,
-        "create",
-        "order",
-        order_id,
-        patient_id=patient_id,
-        visit_id=visit_id,
-        code=code,
-    )
-    return await _detail(conn, actor, visit_id)
 
 
 async def remove_order(
     conn: AsyncConnection, actor: Actor, visit_id: int, order_id: int
 ) -> VisitDetail:
-    patient_id = await _doctor_edit(conn, actor, visit_id)
+    ctx = await _doctor_context(conn, actor, visit_id)
     result = await conn.execute(
-        delete(orders).where(
-            orders.c.id == order_id,
-            orders.c.visit_id == visit_id,
-            orders.c.tenant_id == actor.tenant_id,
-        )
+        _DELETE_ORDER, {"order_id": order_id, "of_visit": visit_id, "tenant_id": actor.tenant_id}
     )
     if result.rowcount != 1:
         raise NotFound("error.order.not_found", id=order_id)
     await audit.record(
-        conn, actor, "delete", "order", order_id, patient_id=patient_id, visit_id=visit_id
+        conn, actor, "delete", "order", order_id, patient_id=ctx.patient_id, visit_id=visit_id
     )
-    return await _detail(conn, actor, visit_id)
+    return detail(ctx, await diagnosis_rows(conn, visit_id), await order_rows(conn, visit_id))
 
 
 async def search_drugs(

@@ -6,7 +6,8 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, or_, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,26 +27,45 @@ _PATIENT_ROLES = (*STAFF_ROLES, Role.SYSTEM)
 _ID_PREFIX = re.compile(r"^[A-Za-z][0-9]{0,9}$")
 
 
+_BY_NATIONAL_ID = select(patients).where(
+    patients.c.tenant_id == bindparam("tenant_id"),
+    patients.c.national_id == bindparam("national_id"),
+)
+_INSERT = patients.insert().returning(*patients.c)
+# A card seen for the first time by two check-ins at once: the second insert does nothing and
+# reads the first one's row (no savepoint, one round trip).
+_INSERT_FROM_CARD = {
+    name: dialect.insert(patients)
+    .on_conflict_do_nothing(index_elements=[patients.c.tenant_id, patients.c.national_id])
+    .returning(*patients.c)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_UPDATE = update(patients).where(patients.c.id == bindparam("patient_id")).returning(*patients.c)
+
+
 async def _by_national_id(conn: AsyncConnection, actor: Actor, national_id: str) -> Row[Any] | None:
-    stmt = select(patients).where(
-        patients.c.tenant_id == actor.tenant_id, patients.c.national_id == national_id
-    )
-    return (await conn.execute(stmt)).first()
+    params = {"tenant_id": actor.tenant_id, "national_id": national_id}
+    return (await conn.execute(_BY_NATIONAL_ID, params)).first()
 
 
-async def _insert(conn: AsyncConnection, actor: Actor, **values: Any) -> int:
+async def _new_values(conn: AsyncConnection, actor: Actor, **values: Any) -> dict[str, Any]:
     now = utc_now()
     chart_no = f"{await next_value(conn, actor.tenant_id, 'chart_no'):06d}"
-    stmt = (
-        patients.insert()
-        .values(
-            tenant_id=actor.tenant_id, chart_no=chart_no, created_at=now, updated_at=now, **values
-        )
-        .returning(patients.c.id)
-    )
+    defaults = {"phone": "", "address": "", "allergies": "", "nhi_card_no": None}
+    return {
+        **defaults,
+        "tenant_id": actor.tenant_id,
+        "chart_no": chart_no,
+        "created_at": now,
+        "updated_at": now,
+        **values,
+    }
+
+
+async def _insert(conn: AsyncConnection, actor: Actor, **values: Any) -> Row[Any]:
+    params = await _new_values(conn, actor, **values)
     async with conn.begin_nested():
-        new_id = int((await conn.execute(stmt)).scalar_one())
-    return new_id
+        return (await conn.execute(_INSERT, params)).one()
 
 
 async def upsert_from_card(conn: AsyncConnection, actor: Actor, card: NhiCardBasic) -> Patient:
@@ -60,28 +80,24 @@ async def upsert_from_card(conn: AsyncConnection, actor: Actor, card: NhiCardBas
         "nhi_card_no": card.card_no,
     }
     if row is None:
-        try:
-            new_id = await _insert(conn, actor, national_id=national_id, **card_values)
-        except IntegrityError:
-            row = await _by_national_id(conn, actor, national_id)  # a concurrent insert won
-            if row is None:
-                raise
-        else:
+        params = await _new_values(conn, actor, national_id=national_id, **card_values)
+        stmt = _INSERT_FROM_CARD[conn.dialect.name]
+        new = (await conn.execute(stmt, params)).first()
+        if new is not None:
             await audit.record(
-                conn, actor, "create", "patient", new_id, patient_id=new_id, source="card"
+                conn, actor, "create", "patient", new.id, patient_id=new.id, source="card"
             )
-            return mappers.patient(
-                await get_row(conn, actor, patients, new_id, key="error.patient.not_found")
-            )
+            return mappers.patient(new)
+        row = await _by_national_id(conn, actor, national_id)  # a concurrent insert won
+        if row is None:
+            raise Conflict("error.patient.duplicate_national_id", field="national_id")
     changed = {k: v for k, v in card_values.items() if getattr(row, k) != v}
     if changed:
-        await conn.execute(
-            update(patients).where(patients.c.id == row.id).values(updated_at=utc_now(), **changed)
-        )
+        params = {"patient_id": row.id, "updated_at": utc_now(), **changed}
+        row = (await conn.execute(_UPDATE, params)).one()
         await audit.record(
             conn, actor, "update", "patient", row.id, patient_id=row.id, fields=sorted(changed)
         )
-        row = await get_row(conn, actor, patients, row.id, key="error.patient.not_found")
     else:
         await audit.record(conn, actor, "read", "patient", row.id, patient_id=row.id, via="card")
     return mappers.patient(row)
@@ -96,7 +112,7 @@ async def create_patient(conn: AsyncConnection, actor: Actor, data: PatientInput
         if await _by_national_id(conn, actor, national_id) is not None:
             raise Conflict("error.patient.duplicate_national_id", field="national_id")
     try:
-        new_id = await _insert(
+        row = await _insert(
             conn,
             actor,
             national_id=national_id,
@@ -110,10 +126,8 @@ async def create_patient(conn: AsyncConnection, actor: Actor, data: PatientInput
         )
     except IntegrityError as exc:
         raise Conflict("error.patient.duplicate_national_id", field="national_id") from exc
-    await audit.record(conn, actor, "create", "patient", new_id, patient_id=new_id, source="manual")
-    return mappers.patient(
-        await get_row(conn, actor, patients, new_id, key="error.patient.not_found")
-    )
+    await audit.record(conn, actor, "create", "patient", row.id, patient_id=row.id, source="manual")
+    return mappers.patient(row)
 
 
 async def get_patient(conn: AsyncConnection, actor: Actor, patient_id: int) -> Patient:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import Conflict
@@ -32,19 +32,41 @@ _FINISHED = (VisitStatus.TO_BILL, VisitStatus.BILLED, VisitStatus.DISPENSED)
 _PAID = (VisitStatus.BILLED, VisitStatus.DISPENSED)
 
 
-async def _clinic(conn: AsyncConnection, actor: Actor) -> ClinicInfo:
-    t = (await conn.execute(select(tenants).where(tenants.c.id == actor.tenant_id))).one()
+_TENANT = select(tenants).where(tenants.c.id == bindparam("tenant_id"))
+_PATIENT = select(patients).where(patients.c.id == bindparam("patient_id"))
+_STAFF_NAME = select(staff.c.display_name).where(staff.c.id == bindparam("staff_id"))
+_ACTIVE_STAFF = (
+    select(staff.c.display_name, staff.c.roles)
+    .where(staff.c.tenant_id == bindparam("tenant_id"), staff.c.active.is_(True))
+    .order_by(staff.c.id)
+)
+_DRUG_ITEMS = (
+    select(orders, tenant_drugs)
+    .join(
+        tenant_drugs,
+        (tenant_drugs.c.code == orders.c.code) & (tenant_drugs.c.tenant_id == orders.c.tenant_id),
+        isouter=True,
+    )
+    .where(orders.c.visit_id == bindparam("visit_id"), orders.c.kind == "drug")
+    .order_by(orders.c.ordinal)
+)
+_BILL = select(bills).where(bills.c.visit_id == bindparam("visit_id"))
+_ORDERS = select(orders).where(orders.c.visit_id == bindparam("visit_id"))
+
+
+async def _tenant_row(conn: AsyncConnection, actor: Actor) -> Row[Any]:
+    return (await conn.execute(_TENANT, {"tenant_id": actor.tenant_id})).one()
+
+
+async def _clinic(conn: AsyncConnection, actor: Actor, tenant: Any = None) -> ClinicInfo:
+    t = tenant if tenant is not None else await _tenant_row(conn, actor)
     return ClinicInfo(
         name=t.name, address=t.address or "—", phone=t.phone or "—", institution_code=t.nhi_code
     )
 
 
 async def _staff_name(conn: AsyncConnection, staff_id: int) -> str:
-    return str(
-        (
-            await conn.execute(select(staff.c.display_name).where(staff.c.id == staff_id))
-        ).scalar_one()
-    )
+    return str((await conn.execute(_STAFF_NAME, {"staff_id": staff_id})).scalar_one())
 
 
 async def _dispenser(conn: AsyncConnection, actor: Actor, doctor_id: int) -> str:
@@ -52,13 +74,7 @@ async def _dispenser(conn: AsyncConnection, actor: Actor, doctor_id: int) -> str
     pharmacist, else the prescribing doctor (醫師親自調劑)."""
     if actor.staff_id is not None and actor.has(Role.PHARMACIST):
         return await _staff_name(conn, actor.staff_id)
-    rows = (
-        await conn.execute(
-            select(staff)
-            .where(staff.c.tenant_id == actor.tenant_id, staff.c.active.is_(True))
-            .order_by(staff.c.id)
-        )
-    ).all()
+    rows = (await conn.execute(_ACTIVE_STAFF, {"tenant_id": actor.tenant_id})).all()
     for r in rows:
         if Role.PHARMACIST.value in r.roles:
             return str(r.display_name)
@@ -66,20 +82,9 @@ async def _dispenser(conn: AsyncConnection, actor: Actor, doctor_id: int) -> str
 
 
 async def _drug_bag(
-    conn: AsyncConnection, actor: Actor, visit: Row[Any], patient: Row[Any]
+    conn: AsyncConnection, actor: Actor, visit: Row[Any], patient: Any, tenant: Any
 ) -> PrintDocument:
-    stmt = (
-        select(orders, tenant_drugs)
-        .join(
-            tenant_drugs,
-            (tenant_drugs.c.code == orders.c.code)
-            & (tenant_drugs.c.tenant_id == orders.c.tenant_id),
-            isouter=True,
-        )
-        .where(orders.c.visit_id == visit.id, orders.c.kind == "drug")
-        .order_by(orders.c.ordinal)
-    )
-    rows = (await conn.execute(stmt)).all()
+    rows = (await conn.execute(_DRUG_ITEMS, {"visit_id": visit.id})).all()
     if not rows:
         raise Conflict("error.print.no_drugs")
     items = []
@@ -106,7 +111,7 @@ async def _drug_bag(
         )
     return drug_bag(
         DrugBagData(
-            clinic=await _clinic(conn, actor),
+            clinic=await _clinic(conn, actor, tenant),
             patient_name=patient.name,
             patient_sex=patient.sex,
             dispensed_on=clinic_day(utc_now()),
@@ -118,19 +123,19 @@ async def _drug_bag(
 
 
 async def _receipt(
-    conn: AsyncConnection, actor: Actor, visit: Row[Any], patient: Row[Any]
+    conn: AsyncConnection, actor: Actor, visit: Row[Any], patient: Any, tenant: Any
 ) -> PrintDocument:
-    bill = (await conn.execute(select(bills).where(bills.c.visit_id == visit.id))).first()
+    bill = (await conn.execute(_BILL, {"visit_id": visit.id})).first()
     if bill is None or bill.settled_at is None:
         raise Conflict("error.print.not_settled")
-    rows = (await conn.execute(select(orders).where(orders.c.visit_id == visit.id))).all()
+    rows = (await conn.execute(_ORDERS, {"visit_id": visit.id})).all()
 
     def points(kind: str) -> int:
         return sum(r.amount_points for r in rows if r.kind == kind and not r.self_pay)
 
     return receipt(
         ReceiptData(
-            clinic=await _clinic(conn, actor),
+            clinic=await _clinic(conn, actor, tenant),
             receipt_no=f"{visit.visit_date:%Y%m%d}-{visit.id}",
             visit_date=visit.visit_date,
             patient_name=patient.name,
@@ -162,23 +167,32 @@ async def _receipt(
 
 
 async def build_document(
-    conn: AsyncConnection, actor: Actor, visit: Row[Any], kind: str
+    conn: AsyncConnection,
+    actor: Actor,
+    visit: Row[Any],
+    kind: str,
+    *,
+    patient: Any = None,
+    tenant: Any = None,
 ) -> PrintDocument:
+    """The document of ``kind`` for ``visit``; ``patient`` and ``tenant`` rows are read here
+    unless the caller already has them."""
     status = VisitStatus(visit.status)
     if status is VisitStatus.CANCELLED:
         raise Conflict("error.print.visit_cancelled")
-    patient = (await conn.execute(select(patients).where(patients.c.id == visit.patient_id))).one()
+    if patient is None:
+        patient = (await conn.execute(_PATIENT, {"patient_id": visit.patient_id})).one()
     if kind == "drugbag":
         if status not in _FINISHED:
             raise Conflict("error.print.not_finished")
-        return await _drug_bag(conn, actor, visit, patient)
+        return await _drug_bag(conn, actor, visit, patient, tenant)
     if kind == "receipt":
         if status not in _PAID:
             raise Conflict("error.print.not_settled")
-        return await _receipt(conn, actor, visit, patient)
+        return await _receipt(conn, actor, visit, patient, tenant)
     return registration_slip(
         RegistrationSlipData(
-            clinic=await _clinic(conn, actor),
+            clinic=await _clinic(conn, actor, tenant),
             visit_date=visit.visit_date,
             session=Session(visit.session),
             queue_no=visit.visit_no,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.contracts.messages import PrintJob, PrintResult
@@ -21,8 +21,10 @@ from cloud_plane.db.tables_clinic import PRINT_KINDS, boxes, print_jobs, tenants
 from cloud_plane.services import audit
 from cloud_plane.services.actor import STAFF_ROLES, Actor, Role, require_role
 from cloud_plane.services.clock import utc_now
+from cloud_plane.services.mappers import Prefixed
 from cloud_plane.services.models import PrintJobRow
 from cloud_plane.services.printdocs import build_document
+from cloud_plane.services.visit_context import load_context
 from cloud_plane.services.visit_state import load_visit
 
 _PRINT_ROLES = (Role.FRONT_DESK, Role.PHARMACIST, Role.CLINIC_ADMIN)
@@ -44,9 +46,16 @@ def _row(r: Row[Any]) -> PrintJobRow:
     )
 
 
+_BOXES = (
+    select(boxes.c.box_id, boxes.c.printer_roles)
+    .where(boxes.c.tenant_id == bindparam("tenant_id"))
+    .order_by(boxes.c.box_id)
+)
+_INSERT_JOB = print_jobs.insert().returning(*print_jobs.c)
+
+
 async def _box_for(conn: AsyncConnection, actor: Actor, kind: str) -> str:
-    stmt = select(boxes).where(boxes.c.tenant_id == actor.tenant_id).order_by(boxes.c.box_id)
-    for r in (await conn.execute(stmt)).all():
+    for r in (await conn.execute(_BOXES, {"tenant_id": actor.tenant_id})).all():
         if kind in (r.printer_roles or []):
             return str(r.box_id)
     raise Conflict("error.print.no_box", kind=kind)
@@ -59,31 +68,32 @@ async def create_print_job(
     require_role(actor, *_PRINT_ROLES)
     if kind not in PRINT_KINDS:
         raise ValidationFailed("error.print.bad_kind", field="kind", kind=kind)
-    visit = await load_visit(conn, actor, visit_id)
-    document: PrintDocument = await build_document(conn, actor, visit, kind)
+    visit = await load_context(conn, actor, visit_id)
+    document: PrintDocument = await build_document(
+        conn, actor, visit, kind, patient=Prefixed(visit, "p_"), tenant=Prefixed(visit, "t_")
+    )
     box_id = await _box_for(conn, actor, kind)
     job_id = uuid.uuid4()
     now = utc_now()
-    result = await conn.execute(
-        print_jobs.insert()
-        .values(
-            tenant_id=actor.tenant_id,
-            visit_id=visit_id,
-            kind=kind,
-            job_id=str(job_id),
-            box_id=box_id,
-            status="queued",
-            title=document.title[:200],
-            created_at=now,
-            updated_at=now,
+    row = (
+        await conn.execute(
+            _INSERT_JOB,
+            {
+                "tenant_id": actor.tenant_id,
+                "visit_id": visit_id,
+                "kind": kind,
+                "job_id": str(job_id),
+                "box_id": box_id,
+                "status": "queued",
+                "title": document.title[:200],
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        .returning(print_jobs.c.id)
-    )
-    row_id = int(result.scalar_one())
+    ).one()
     await audit.record(
-        conn, actor, "create", "print_job", row_id, patient_id=visit.patient_id, kind=kind
+        conn, actor, "create", "print_job", row.id, patient_id=visit.patient_id, kind=kind
     )
-    row = (await conn.execute(select(print_jobs).where(print_jobs.c.id == row_id))).one()
     return _row(row), PrintJob(job_id=job_id, printer=kind, document=document)
 
 

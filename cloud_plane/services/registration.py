@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import Conflict, NotFound, ValidationFailed
@@ -23,20 +23,41 @@ from cloud_plane.services.clock import clinic_day, session_at, utc_now
 from cloud_plane.services.counters import next_value
 from cloud_plane.services.models import QueueEntry, Session, Visit, VisitStatus
 from cloud_plane.services.patients import upsert_from_card
-from cloud_plane.services.tenancy import get_row
 from cloud_plane.services.visit_state import OPEN, check_transition, load_visit
 
 _REGISTER_ROLES = (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.SYSTEM)
+_OPEN_VALUES = sorted(s.value for s in OPEN)
 
-
-async def _doctor(conn: AsyncConnection, actor: Actor, doctor_id: int) -> Row[Any]:
-    stmt = select(staff).where(
-        staff.c.id == doctor_id, staff.c.tenant_id == actor.tenant_id, staff.c.active.is_(True)
+# What register() checks before numbering, in one round trip: the patient exists in the tenant,
+# the doctor is an active staff member of it (roles checked in Python), and the patient's open
+# visit with that doctor today, if any.
+_REGISTER_CHECKS = select(
+    select(patients.c.id)
+    .where(patients.c.id == bindparam("patient_id"), patients.c.tenant_id == bindparam("tenant_id"))
+    .scalar_subquery()
+    .label("patient_id"),
+    select(staff.c.roles)
+    .where(
+        staff.c.id == bindparam("doctor_id"),
+        staff.c.tenant_id == bindparam("tenant_id"),
+        staff.c.active.is_(True),
     )
-    row = (await conn.execute(stmt)).first()
-    if row is None or Role.DOCTOR.value not in row.roles:
-        raise NotFound("error.doctor.not_found", id=doctor_id, field="doctor_id")
-    return row
+    .scalar_subquery()
+    .label("doctor_roles"),
+    select(visits.c.id)
+    .where(
+        visits.c.tenant_id == bindparam("tenant_id"),
+        visits.c.patient_id == bindparam("patient_id"),
+        visits.c.visit_date == bindparam("day"),
+        visits.c.status.in_(_OPEN_VALUES),
+        visits.c.doctor_id == bindparam("doctor_id"),
+    )
+    .order_by(visits.c.id)
+    .limit(1)
+    .scalar_subquery()
+    .label("open_visit_id"),
+)
+_INSERT_VISIT = visits.insert().returning(*visits.c)
 
 
 async def _open_visit_today(
@@ -81,42 +102,54 @@ async def register(
         raise ValidationFailed("error.visit.bad_nhi_seq", field="nhi_seq")
     if source not in ("card", "manual"):
         raise ValidationFailed("error.visit.bad_source", field="source")
-    await get_row(conn, actor, patients, patient_id, key="error.patient.not_found")
-    await _doctor(conn, actor, doctor_id)
-    existing = await _open_visit_today(conn, actor, patient_id, day, doctor_id)
-    if existing is not None:
-        raise Conflict("error.visit.already_registered", visit_id=existing.id)
+    checks = (
+        await conn.execute(
+            _REGISTER_CHECKS,
+            {
+                "patient_id": patient_id,
+                "tenant_id": actor.tenant_id,
+                "doctor_id": doctor_id,
+                "day": day,
+            },
+        )
+    ).one()
+    if checks.patient_id is None:
+        raise NotFound("error.patient.not_found", id=patient_id)
+    if checks.doctor_roles is None or Role.DOCTOR.value not in checks.doctor_roles:
+        raise NotFound("error.doctor.not_found", id=doctor_id, field="doctor_id")
+    if checks.open_visit_id is not None:
+        raise Conflict("error.visit.already_registered", visit_id=checks.open_visit_id)
     visit_no = await next_value(
         conn, actor.tenant_id, f"visit_no:{day.isoformat()}:{doctor_id}:{session.value}"
     )
-    result = await conn.execute(
-        visits.insert()
-        .values(
-            tenant_id=actor.tenant_id,
-            patient_id=patient_id,
-            visit_date=day,
-            session=session.value,
-            department=department,
-            doctor_id=doctor_id,
-            visit_no=visit_no,
-            visit_type=visit_type,
-            nhi_seq=nhi_seq,
-            abnormal_code=abnormal_code,
-            case_type=western_case_type(),
-            status=VisitStatus.REGISTERED.value,
-            chief_complaint="",
-            source=source,
-            box_id=actor.box_id,
-            registered_at=now,
-            updated_at=now,
+    row = (
+        await conn.execute(
+            _INSERT_VISIT,
+            {
+                "tenant_id": actor.tenant_id,
+                "patient_id": patient_id,
+                "visit_date": day,
+                "session": session.value,
+                "department": department,
+                "doctor_id": doctor_id,
+                "visit_no": visit_no,
+                "visit_type": visit_type,
+                "nhi_seq": nhi_seq,
+                "abnormal_code": abnormal_code,
+                "case_type": western_case_type(),
+                "status": VisitStatus.REGISTERED.value,
+                "chief_complaint": "",
+                "source": source,
+                "box_id": actor.box_id,
+                "registered_at": now,
+                "updated_at": now,
+            },
         )
-        .returning(visits.c.id)
-    )
-    visit_id = int(result.scalar_one())
+    ).one()
     await audit.record(
-        conn, actor, "create", "visit", visit_id, patient_id=patient_id, visit_no=visit_no
+        conn, actor, "create", "visit", row.id, patient_id=patient_id, visit_no=visit_no
     )
-    return mappers.visit(await load_visit(conn, actor, visit_id))
+    return mappers.visit(row)
 
 
 async def system_actor(conn: AsyncConnection, tenant_slug: str, box_id: str) -> Actor:

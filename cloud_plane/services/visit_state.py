@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from clinicbox_core.errors import Conflict
+from clinicbox_core.errors import Conflict, NotFound
 from cloud_plane.db.tables_clinic import visits
 from cloud_plane.services.actor import Actor
 from cloud_plane.services.models import VisitStatus as S
@@ -26,6 +26,11 @@ ALLOWED: dict[S, frozenset[S]] = {
     S.CANCELLED: frozenset(),
 }
 OPEN = frozenset({S.REGISTERED, S.IN_CONSULTATION})
+
+_LOAD = select(visits).where(
+    visits.c.id == bindparam("visit_id"), visits.c.tenant_id == bindparam("tenant_id")
+)
+_LOAD_LOCKED = _LOAD.with_for_update()
 
 
 def check_transition(current: S, target: S) -> None:
@@ -44,12 +49,8 @@ async def load_visit(
     conn: AsyncConnection, actor: Actor, visit_id: int, *, for_update: bool = False
 ) -> Row[Any]:
     """The visit row of the actor's tenant (row-locked on PostgreSQL when ``for_update``)."""
-    from clinicbox_core.errors import NotFound
-
-    stmt = select(visits).where(visits.c.id == visit_id, visits.c.tenant_id == actor.tenant_id)
-    if for_update and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
+    stmt = _LOAD_LOCKED if for_update and conn.dialect.name == "postgresql" else _LOAD
+    row = (await conn.execute(stmt, {"visit_id": visit_id, "tenant_id": actor.tenant_id})).first()
     if row is None:
         raise NotFound("error.visit.not_found", id=visit_id)
     return row
