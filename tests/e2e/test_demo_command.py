@@ -101,7 +101,7 @@ def test_demo_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert len(children) >= 4  # card, printer, cloud, box (+ mosquitto)
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(60)
+        proc.communicate(timeout=60)  # drains and closes the output pipe
     alive = [pid for pid in children if _alive(pid)]
     assert proc.returncode == 0
     assert alive == [], f"children left running after Ctrl-C: {alive}"
