@@ -15,9 +15,10 @@ from cloud_plane.db.tables_clinic import bills, visits
 from cloud_plane.services import audit
 from cloud_plane.services.actor import Actor, Role, require_role
 from cloud_plane.services.clock import utc_now
+from cloud_plane.services.mappers import Prefixed, RowLike
 from cloud_plane.services.models import Bill, VisitStatus
-from cloud_plane.services.visit_context import load_context, order_rows
-from cloud_plane.services.visit_state import check_transition, load_visit, require_status
+from cloud_plane.services.visit_context import load_billing, order_rows
+from cloud_plane.services.visit_state import check_transition, require_status
 
 _LEVEL = {
     "western": InstitutionLevel.WESTERN_PRIMARY,
@@ -29,7 +30,7 @@ EMERGENCY_VISIT_TYPE = "04"
 _BILL_ROLES = (Role.FRONT_DESK, Role.CLINIC_ADMIN)
 
 
-def _bill(r: Row[Any]) -> Bill:
+def _bill(r: RowLike) -> Bill:
     return Bill(
         visit_id=r.visit_id,
         registration_fee=r.registration_fee,
@@ -68,7 +69,7 @@ async def _stored(conn: AsyncConnection, actor: Actor, visit_id: int) -> Row[Any
 async def _compute(
     conn: AsyncConnection, visit: Row[Any], exemption_code: str | None
 ) -> dict[str, Any]:
-    """The bill's amounts; ``visit`` is a :func:`.visit_context.load_context` row."""
+    """The bill's amounts; ``visit`` is a :func:`.visit_context.load_billing` row."""
     rows = await order_rows(conn, visit.id)
     nhi_points = sum(r.amount_points for r in rows if not r.self_pay)
     drug_points = sum(r.amount_points for r in rows if not r.self_pay and r.kind == "drug")
@@ -104,9 +105,9 @@ async def compute_bill(
     """(Re)compute the bill of a finished consultation; a settled bill is returned as stored.
     ``exemption_code``: a 部分負擔 exemption (001 重大傷病, 003 低收 ...) when it applies."""
     require_role(actor, *_BILL_ROLES)
-    visit = await load_context(conn, actor, visit_id, for_update=True)
+    visit = await load_billing(conn, actor, visit_id, for_update=True)
     status = VisitStatus(visit.status)
-    stored = await _stored(conn, actor, visit_id)
+    stored = Prefixed(visit, "b_") if visit.b_id is not None else None
     if stored is not None and stored.settled_at is not None:
         await audit.record(conn, actor, "read", "bill", stored.id, patient_id=visit.patient_id)
         return _bill(stored)
@@ -143,9 +144,9 @@ async def settle(
 ) -> Bill:
     """Record the payment (元) of the current bill; the visit becomes ``billed``."""
     require_role(actor, *_BILL_ROLES)
-    visit = await load_visit(conn, actor, visit_id, for_update=True)
+    visit = await load_billing(conn, actor, visit_id, for_update=True)
     check_transition(VisitStatus(visit.status), VisitStatus.BILLED)
-    stored = await _stored(conn, actor, visit_id)
+    stored = Prefixed(visit, "b_") if visit.b_id is not None else None
     bill = await compute_bill(conn, actor, visit_id) if stored is None else _bill(stored)
     if paid < bill.amount_due:
         raise ValidationFailed(

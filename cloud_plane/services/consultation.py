@@ -18,7 +18,7 @@ from cloud_plane.services import audit, refcache
 from cloud_plane.services.actor import STAFF_ROLES, Actor, Role, require_role
 from cloud_plane.services.clock import utc_now
 from cloud_plane.services.models import Diagnosis, Icd10Hit, VisitDetail, VisitStatus
-from cloud_plane.services.visit_context import detail, diagnosis_rows, load_context, order_rows
+from cloud_plane.services.visit_context import detail, items, load_context
 from cloud_plane.services.visit_state import check_transition, require_status
 
 MAX_DIAGNOSES = 6  # d19 主診斷 + d20–d23 次診斷 on the claim, IC card holds 1 + 5
@@ -43,7 +43,7 @@ _RENUMBER_DIAGNOSIS = (
 async def _detail(conn: AsyncConnection, actor: Actor, visit_id: int) -> VisitDetail:
     """Build the detail without auditing (callers audit what they did)."""
     ctx = await load_context(conn, actor, visit_id)
-    return detail(ctx, await diagnosis_rows(conn, visit_id), await order_rows(conn, visit_id))
+    return detail(ctx, *await items(conn, visit_id))
 
 
 async def get_visit_detail(conn: AsyncConnection, actor: Actor, visit_id: int) -> VisitDetail:
@@ -75,20 +75,28 @@ async def start_consultation(conn: AsyncConnection, actor: Actor, visit_id: int)
         # Reopened before payment: the computed bill no longer holds.
         await conn.execute(_DELETE_BILL, {"visit_id": visit_id})
     now = utc_now()
-    changes = {
-        "status": VisitStatus.IN_CONSULTATION.value,
-        "started_at": v.started_at or now,
-        "finished_at": None,
-    }
-    await conn.execute(_UPDATE_VISIT, {"visit_id": visit_id, "updated_at": now, **changes})
+    started_at = v.started_at or now
+    await conn.execute(
+        _UPDATE_VISIT,
+        {
+            "visit_id": visit_id,
+            "status": VisitStatus.IN_CONSULTATION.value,
+            "started_at": started_at,
+            "finished_at": None,
+            "updated_at": now,
+        },
+    )
     await audit.record(
         conn, actor, "update", "visit", visit_id, patient_id=v.patient_id, status="in_consultation"
     )
+    dx, ox = await items(conn, visit_id)
     return detail(
         v,
-        await diagnosis_rows(conn, visit_id),
-        await order_rows(conn, visit_id),
-        **{**changes, "status": VisitStatus.IN_CONSULTATION},
+        dx,
+        ox,
+        status=VisitStatus.IN_CONSULTATION,
+        started_at=started_at,
+        finished_at=None,
     )
 
 
@@ -112,12 +120,7 @@ async def set_chief_complaint(
         patient_id=ctx.patient_id,
         fields=["chief_complaint"],
     )
-    return detail(
-        ctx,
-        await diagnosis_rows(conn, visit_id),
-        await order_rows(conn, visit_id),
-        chief_complaint=complaint,
-    )
+    return detail(ctx, *await items(conn, visit_id), chief_complaint=complaint)
 
 
 async def add_diagnosis(
@@ -131,7 +134,7 @@ async def add_diagnosis(
         raise ValidationFailed("error.diagnosis.unknown_code", field="code", code=code)
     if not ref.billable:
         raise ValidationFailed("error.diagnosis.not_billable", field="code", code=code)
-    existing = list(await diagnosis_rows(conn, visit_id))
+    existing, ox = await items(conn, visit_id)
     if any(r.code == code for r in existing):
         raise Conflict("error.diagnosis.duplicate", field="code", code=code)
     if len(existing) >= MAX_DIAGNOSES:
@@ -159,7 +162,7 @@ async def add_diagnosis(
         visit_id=visit_id,
         code=code,
     )
-    return detail(ctx, [*existing, row], await order_rows(conn, visit_id))
+    return detail(ctx, [*existing, row], ox)
 
 
 async def remove_diagnosis(
@@ -173,7 +176,7 @@ async def remove_diagnosis(
     )
     if result.rowcount != 1:
         raise NotFound("error.diagnosis.not_found", id=diagnosis_id)
-    rest = await diagnosis_rows(conn, visit_id)
+    rest, ox = await items(conn, visit_id)
     moved = [{"diagnosis_id": r.id, "n": i} for i, r in enumerate(rest, start=1) if r.ordinal != i]
     if moved:
         await conn.execute(_RENUMBER_DIAGNOSIS, moved)
@@ -192,7 +195,7 @@ async def remove_diagnosis(
             Diagnosis(id=r.id, ordinal=i, code=r.code, name=r.name)
             for i, r in enumerate(rest, start=1)
         ],
-        await order_rows(conn, visit_id),
+        ox,
     )
 
 

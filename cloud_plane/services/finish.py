@@ -7,7 +7,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import Conflict, ValidationFailed
@@ -23,8 +23,8 @@ from cloud_plane.services.actor import Actor
 from cloud_plane.services.clock import utc_now
 from cloud_plane.services.consultation import _doctor_context
 from cloud_plane.services.models import VisitDetail, VisitStatus
-from cloud_plane.services.orders import insert_order_row, next_ordinal
-from cloud_plane.services.visit_context import detail, diagnosis_rows, order_rows
+from cloud_plane.services.orders import insert_order_rows, next_ordinal
+from cloud_plane.services.visit_context import detail, items
 
 GENERAL_MAX_DAYS = 7  # 一般處方 ≤ 7 天; longer is claimed as a chronic prescription
 _DONE = (VisitStatus.TO_BILL.value, VisitStatus.BILLED.value, VisitStatus.DISPENSED.value)
@@ -65,42 +65,31 @@ _DAY_COUNTS = select(
 )
 
 
-async def _add_fee(
-    conn: AsyncConnection,
-    actor: Actor,
-    visit_id: int,
-    on: date,
-    code: str,
-    kind: str,
-    ordinal: int,
-    ratio: Decimal = Decimal(100),
-) -> Row[Any]:
+async def _fee(
+    conn: AsyncConnection, on: date, code: str, kind: str, ratio: Decimal = Decimal(100)
+) -> dict[str, Any]:
+    """The order values of fee ``code`` as of ``on`` (points × ``ratio`` %)."""
     ref = await refcache.fee_row(conn, code, on)
     if ref is None:
         raise Conflict("error.fee.not_in_schedule", code=code, on=on.isoformat())
     unit = (Decimal(ref.points) * ratio / 100).quantize(Decimal("0.01"))
-    return await insert_order_row(
-        conn,
-        actor,
-        visit_id,
-        ordinal,
-        kind=kind,
-        code=code,
-        name=ref.name_zh,
-        total_quantity=Decimal(1),
-        unit_points=unit,
-        amount_points=int(unit.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
-        self_pay=False,
-    )
+    return {
+        "kind": kind,
+        "code": code,
+        "name": ref.name_zh,
+        "total_quantity": Decimal(1),
+        "unit_points": unit,
+        "amount_points": int(unit.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+        "self_pay": False,
+    }
 
 
 async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int) -> VisitDetail:
     """Add the fee orders and move the visit to ``to_bill``. Needs at least one diagnosis."""
     v = await _doctor_context(conn, actor, visit_id)
-    dx = await diagnosis_rows(conn, visit_id)
+    dx, all_orders = await items(conn, visit_id)
     if not dx:
         raise ValidationFailed("error.visit.no_diagnosis", field="diagnoses")
-    all_orders = await order_rows(conn, visit_id)
     kept = [r for r in all_orders if r.kind not in _FEE_KINDS]
     if len(kept) != len(all_orders):
         await conn.execute(_DELETE_FEES, {"visit_id": visit_id})
@@ -122,18 +111,7 @@ async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int
     ordinal = 1 + counts.done
     age = age_in_years(v.p_birth_date, v.visit_date)
     fee = consultation_fee_code(v.visit_date, ordinal, dispensing, age)
-    fees = [
-        await _add_fee(
-            conn,
-            actor,
-            visit_id,
-            v.visit_date,
-            fee.code,
-            "consult_fee",
-            next_ordinal(kept),
-            fee.ratio_p8,
-        )
-    ]
+    fees = [await _fee(conn, v.visit_date, fee.code, "consult_fee", fee.ratio_p8)]
     max_days = max((r.days or 1 for r in drug_rows), default=0)
     chronic = max_days > GENERAL_MAX_DAYS
     if dispensing == "self":
@@ -145,17 +123,11 @@ async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int
             counts.dispensed + 1,
         )
         if code is not None:
-            fees.append(
-                await _add_fee(
-                    conn,
-                    actor,
-                    visit_id,
-                    v.visit_date,
-                    code,
-                    "pharmacy_fee",
-                    next_ordinal([*kept, *fees]),
-                )
-            )
+            fees.append(await _fee(conn, v.visit_date, code, "pharmacy_fee"))
+    first = next_ordinal(kept)
+    added = await insert_order_rows(
+        conn, actor, visit_id, [{**f, "ordinal": first + i} for i, f in enumerate(fees)]
+    )
     now = utc_now()
     case_type = western_case_type(chronic_only=chronic)
     await conn.execute(
@@ -182,7 +154,7 @@ async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int
     return detail(
         v,
         dx,
-        [*kept, *fees],
+        [*kept, *added],
         status=VisitStatus.TO_BILL,
         case_type=case_type,
         finished_at=now,

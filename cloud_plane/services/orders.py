@@ -20,7 +20,7 @@ from cloud_plane.services.actor import STAFF_ROLES, Actor, require_role
 from cloud_plane.services.clock import utc_now
 from cloud_plane.services.consultation import _doctor_context
 from cloud_plane.services.models import DrugHit, VisitDetail
-from cloud_plane.services.visit_context import detail, diagnosis_rows, order_rows
+from cloud_plane.services.visit_context import detail, items
 
 MAX_DAYS = 90
 
@@ -50,11 +50,8 @@ async def _next_ordinal(conn: AsyncConnection, visit_id: int) -> int:
     return int((await conn.execute(_NEXT_ORDINAL, {"visit_id": visit_id})).scalar_one()) + 1
 
 
-async def insert_order_row(
-    conn: AsyncConnection, actor: Actor, visit_id: int, ordinal: int, **values: Any
-) -> Row[Any]:
-    """Insert one order with a known 醫令序; the stored row (one round trip)."""
-    params = {
+def _order_params(actor: Actor, visit_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    return {
         "dose": None,
         "frequency": None,
         "route": None,
@@ -62,10 +59,25 @@ async def insert_order_row(
         **values,
         "tenant_id": actor.tenant_id,
         "visit_id": visit_id,
-        "ordinal": ordinal,
         "created_at": utc_now(),
     }
+
+
+async def insert_order_row(
+    conn: AsyncConnection, actor: Actor, visit_id: int, ordinal: int, **values: Any
+) -> Row[Any]:
+    """Insert one order with a known 醫令序; the stored row (one round trip)."""
+    params = _order_params(actor, visit_id, {**values, "ordinal": ordinal})
     return (await conn.execute(_INSERT_ORDER, params)).one()
+
+
+async def insert_order_rows(
+    conn: AsyncConnection, actor: Actor, visit_id: int, values: list[dict[str, Any]]
+) -> list[Row[Any]]:
+    """Insert orders (each with its ``ordinal``) in one statement; the stored rows by ordinal."""
+    params = [_order_params(actor, visit_id, v) for v in values]
+    rows = (await conn.execute(_INSERT_ORDER, params)).all()
+    return sorted(rows, key=lambda r: int(r.ordinal))
 
 
 async def insert_order(conn: AsyncConnection, actor: Actor, visit_id: int, **values: Any) -> int:
@@ -85,7 +97,7 @@ async def _formulary(conn: AsyncConnection, actor: Actor, code: str) -> Any:
 
 async def _add(conn: AsyncConnection, actor: Actor, ctx: Row[Any], **values: Any) -> VisitDetail:
     """Insert the order after the existing ones, audit it, and return the new detail."""
-    existing = list(await order_rows(conn, ctx.id))
+    dx, existing = await items(conn, ctx.id)
     row = await insert_order_row(conn, actor, ctx.id, next_ordinal(existing), **values)
     await audit.record(
         conn,
@@ -97,7 +109,7 @@ async def _add(conn: AsyncConnection, actor: Actor, ctx: Row[Any], **values: Any
         visit_id=ctx.id,
         code=values["code"],
     )
-    return detail(ctx, await diagnosis_rows(conn, ctx.id), [*existing, row])
+    return detail(ctx, dx, [*existing, row])
 
 
 async def add_drug_order(
@@ -193,7 +205,7 @@ async def remove_order(
     await audit.record(
         conn, actor, "delete", "order", order_id, patient_id=ctx.patient_id, visit_id=visit_id
     )
-    return detail(ctx, await diagnosis_rows(conn, visit_id), await order_rows(conn, visit_id))
+    return detail(ctx, *await items(conn, visit_id))
 
 
 async def search_drugs(
