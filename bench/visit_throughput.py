@@ -9,24 +9,32 @@ Baselines measured in the same run on the same database server:
   plain tables (one transaction per step), i.e. what the server does with no application at all.
 - SQLite: a raw sqlite3 loop inserting the same rows with the same commit count.
 
-Usage: ``python -m bench.visit_throughput [--visits 400] [--workers 8]``.
+The services run in one Python process by default; ``--processes N`` (PostgreSQL only) splits
+the visits and the workers over N processes sharing the database, as N web server processes of
+one node would. Each run also reports the statements one warm visit sends and the CPU time the
+Python process(es) spent per visit, so a slower figure can be told apart from a busier machine.
+
+Usage: ``python -m bench.visit_throughput [--visits 400] [--workers 8] [--processes 1]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import re
 import sqlite3
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.stats import report
@@ -126,25 +134,113 @@ async def _one_visit(
         await printing.create_print_job(conn, desk, visit.id, "drugbag")
 
 
-async def run_services(url: str, visits: int, workers: int, data_dir: Path) -> float:
-    upgrade(url)
+@dataclass(frozen=True)
+class Setup:
+    """What every worker process needs: the URL and the actors of the seeded demo clinic."""
+
+    url: str
+    desk: Actor
+    doctor: Actor
+    doctor_id: int
+    drugs: list[str]
+
+
+@dataclass(frozen=True)
+class Run:
+    visits: int
+    started: float  # time.monotonic(), comparable across processes on one machine
+    finished: float
+    cpu_seconds: float  # process CPU time (user + system) of the Python process
+
+
+async def prepare(url: str, data_dir: Path) -> Setup:
+    """Migrate and seed the database; the demo clinic's front desk, doctor and two drugs."""
+    await asyncio.to_thread(upgrade, url)
     engine = create_engine(url)
     try:
         info = await seed_demo(engine, data_dir)
         desk, doc, doctor_id, drugs = await _actors(engine, info)
+        return Setup(url, desk, doc, doctor_id, drugs)
+    finally:
+        await engine.dispose()
+
+
+async def statements_per_visit(setup: Setup, n: int) -> int:
+    """Statements (BEGIN/COMMIT excluded) one visit sends, measured on a warm engine."""
+    engine = create_engine(setup.url)
+    count = 0
+
+    def on_execute(_conn: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        nonlocal count
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT")):
+            count += 1
+
+    try:
+        await _one_visit(engine, setup.desk, setup.doctor, setup.doctor_id, setup.drugs, n)
+        event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+        await _one_visit(engine, setup.desk, setup.doctor, setup.doctor_id, setup.drugs, n + 1)
+        return count
+    finally:
+        await engine.dispose()
+
+
+async def run_services(setup: Setup, numbers: list[int], workers: int) -> Run:
+    """Run the visits ``numbers`` with ``workers`` concurrent tasks on one engine."""
+    engine = create_engine(setup.url)
+    try:
         queue: asyncio.Queue[int] = asyncio.Queue()
-        for n in range(visits):
+        for n in numbers:
             queue.put_nowait(n)
 
         async def worker() -> None:
             while not queue.empty():
-                await _one_visit(engine, desk, doc, doctor_id, drugs, queue.get_nowait())
+                n = queue.get_nowait()
+                await _one_visit(engine, setup.desk, setup.doctor, setup.doctor_id, setup.drugs, n)
 
-        started = time.perf_counter()
+        cpu = time.process_time()
+        started = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(workers)))
-        return visits / (time.perf_counter() - started)
+        finished = time.monotonic()
+        return Run(len(numbers), started, finished, time.process_time() - cpu)
     finally:
         await engine.dispose()
+
+
+def _process_main(setup: Setup, numbers: list[int], workers: int, barrier: Any, out: Any) -> None:
+    barrier.wait()
+    out.put(asyncio.run(run_services(setup, numbers, workers)))
+
+
+def run_processes(setup: Setup, visits: int, workers: int, processes: int) -> list[Run]:
+    """Split the visits and workers over ``processes`` fresh processes started together."""
+    if processes == 1:
+        return [asyncio.run(run_services(setup, list(range(visits)), workers))]
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(processes)
+    out = ctx.Queue()
+    per_process = max(1, workers // processes)
+    procs = [
+        ctx.Process(
+            target=_process_main,
+            args=(setup, list(range(p, visits, processes)), per_process, barrier, out),
+        )
+        for p in range(processes)
+    ]
+    for proc in procs:
+        proc.start()
+    runs = [out.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+        if proc.exitcode != 0:
+            raise SystemExit(f"bench process failed with exit code {proc.exitcode}")
+    return runs
+
+
+def throughput(runs: list[Run]) -> tuple[float, float]:
+    """Visits/s over the wall time of all runs, and Python CPU ms per visit."""
+    visits = sum(r.visits for r in runs)
+    wall = max(r.finished for r in runs) - min(r.started for r in runs)
+    return visits / wall, sum(r.cpu_seconds for r in runs) / visits * 1000
 
 
 def raw_sqlite(path: Path, visits: int) -> float:
@@ -216,21 +312,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--visits", type=int, default=400)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=1, help="PostgreSQL service processes")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
-        vps = asyncio.run(
-            run_services(f"sqlite+aiosqlite:///{path}", args.visits, 1, args.data_dir)
-        )
+        setup = asyncio.run(prepare(f"sqlite+aiosqlite:///{path}", args.data_dir))
+        statements = asyncio.run(statements_per_visit(setup, 9_999_990))
+        vps, cpu_ms = throughput(run_processes(setup, args.visits, 1, 1))
         raw = raw_sqlite(Path(tmp) / "raw.db", args.visits)
-        report("visits/s SQLite (services, 1 writer)", f"{vps:8.1f}")
+        report("statements per visit SQLite", f"{statements:8d}")
+        report("visits/s SQLite (services, 1 writer)", f"{vps:8.1f}  ({cpu_ms:.1f} ms CPU/visit)")
         report("visits/s SQLite raw-insert baseline", f"{raw:8.1f}  ratio {vps / raw:.2f}")
     server = postgres.ensure()
     with postgres.throwaway_database(server) as url:
-        vps = asyncio.run(run_services(url, args.visits, args.workers, args.data_dir))
+        setup = asyncio.run(prepare(url, args.data_dir))
+        statements = asyncio.run(statements_per_visit(setup, 9_999_990))
+        runs = run_processes(setup, args.visits, args.workers, args.processes)
+        vps, cpu_ms = throughput(runs)
         raw = raw_pgbench(url, args.workers)
-        report(f"visits/s PostgreSQL (services, {args.workers} workers)", f"{vps:8.1f}")
+        where = f"{args.workers} workers" + (
+            f" in {args.processes} processes" if args.processes > 1 else ""
+        )
+        report("statements per visit PostgreSQL", f"{statements:8d}")
+        report(
+            f"visits/s PostgreSQL (services, {where})", f"{vps:8.1f}  ({cpu_ms:.1f} ms CPU/visit)"
+        )
         report("visits/s PostgreSQL pgbench baseline", f"{raw:8.1f}  ratio {vps / raw:.2f}")
         report("target ≥ 40 visits/s on PostgreSQL", "met" if vps >= 40 else "NOT met")
 

@@ -58,6 +58,9 @@ _DAY_COUNTS = select(
     .where(
         orders.c.tenant_id == bindparam("tenant_id"),
         orders.c.kind == "pharmacy_fee",
+        # the same tenant on the visit side lets the day's visits come from ix_visits_tenant_date
+        # instead of a scan of every order the clinic ever wrote
+        visits.c.tenant_id == bindparam("tenant_id"),
         visits.c.visit_date == bindparam("visit_date"),
     )
     .scalar_subquery()
