@@ -49,6 +49,37 @@ async def record(
     )
 
 
+async def record_reads(
+    conn: AsyncConnection,
+    actor: Actor,
+    entity: str,
+    reads: list[tuple[int | str, int | None]],
+    **detail: Any,
+) -> None:
+    """One ``read`` row per (entity id, patient id) in a single executemany round trip (a queue
+    or a search result shows many patients at once)."""
+    if not reads:
+        return
+    at = utc_now()
+    await conn.execute(
+        _INSERT,
+        [
+            {
+                "tenant_id": actor.tenant_id,
+                "staff_id": actor.staff_id,
+                "box_id": actor.box_id,
+                "action": "read",
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "patient_id": patient_id,
+                "at": at,
+                "detail": detail,
+            }
+            for entity_id, patient_id in reads
+        ],
+    )
+
+
 async def audit_trail(
     conn: AsyncConnection, actor: Actor, patient_id: int, limit: int = 200
 ) -> list[AuditEntry]:

@@ -178,6 +178,5 @@ async def search_patients(
         .limit(limit)
     )
     rows = (await conn.execute(stmt)).all()
-    for r in rows:
-        await audit.record(conn, actor, "read", "patient", r.id, patient_id=r.id, via="search")
+    await audit.record_reads(conn, actor, "patient", [(r.id, r.id) for r in rows], via="search")
     return [mappers.patient(r) for r in rows]

@@ -241,9 +241,11 @@ async def queue(conn: AsyncConnection, actor: Actor, day: date) -> list[QueueEnt
         (await conn.execute(stmt)).all(),
         key=lambda r: (order[r.session], r.doctor_id, r.visit_no),
     )
+    await audit.record_reads(
+        conn, actor, "visit", [(r.id, r.patient_id) for r in rows], via="queue"
+    )
     entries = []
     for r in rows:
-        await audit.record(conn, actor, "read", "visit", r.id, patient_id=r.patient_id, via="queue")
         entries.append(
             QueueEntry(
                 visit=mappers.visit(r),
