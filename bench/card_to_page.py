@@ -19,6 +19,7 @@ Usage: ``python -m bench.card_to_page [--cards 200]``.
 from __future__ import annotations
 
 import argparse
+import random
 import asyncio
 import sqlite3
 import ssl
@@ -79,23 +80,34 @@ async def aiomqtt_messages(client: aiomqtt.Client):  # type: ignore[no-untyped-d
         yield message
 
 
-def read_times(stack: DemoStack) -> dict[str, float]:
-    """Patient name → when the box read the card (event occurred_at, epoch seconds)."""
+def milestones(stack: DemoStack, names: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Per card (in insertion order): when the box read it (the k-th ``card.inserted`` event's
+    ``occurred_at``, box clock) and when the cloud registered the visit (``registered_at``)."""
     db = sqlite3.connect(f"file:{stack.db_path}?mode=ro", uri=True)
     try:
-        rows = db.execute(
-            "SELECT p.name, i.occurred_at FROM box_inbox i "
-            "JOIN visits v ON v.box_id = i.box_id "
-            "JOIN patients p ON p.id = v.patient_id "
-            "WHERE i.event_type = 'card.inserted' AND v.source = 'card'"
-        ).fetchall()
+        read = [
+            row[0]
+            for row in db.execute(
+                "SELECT occurred_at FROM box_inbox WHERE event_type = 'card.inserted' "
+                "ORDER BY box_id, seq"
+            )
+        ]
+        registered = dict(
+            db.execute(
+                "SELECT p.name, min(v.registered_at) FROM visits v "
+                "JOIN patients p ON p.id = v.patient_id GROUP BY p.name"
+            ).fetchall()
+        )
     finally:
         db.close()
-    times: dict[str, float] = {}
-    for name, occurred in rows:
-        ts = datetime.fromisoformat(str(occurred)).timestamp()
-        times[name] = min(times.get(name, ts), ts)
-    return times
+
+    def ts(value: object) -> float:
+        return datetime.fromisoformat(str(value)).timestamp()
+
+    return (
+        {name: ts(at) for name, at in zip(names, read, strict=False)},
+        {name: ts(registered[name]) for name in names if name in registered},
+    )
 
 
 async def run(cards: int) -> None:
@@ -103,7 +115,7 @@ async def run(cards: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         stack = DemoStack(Path(tmp))
-        stack.start_all()
+        await asyncio.to_thread(stack.start_all)
         try:
             rtt = await mqtt_round_trip(stack, 200)
             async with async_playwright() as pw:
@@ -142,17 +154,24 @@ async def run(cards: int) -> None:
                     )
                     await page.wait_for_function(f"() => '{name}' in window.__rows", timeout=15000)
                     await control(stack.card_control_url, "remove")
+                    # A person does not insert in step with pcscd's 400 ms poll: wait a random
+                    # fraction of it so the pcscd share is sampled, not phase-locked.
+                    await asyncio.sleep(random.uniform(0, 0.45))
                 shown: dict[str, float] = await page.evaluate("() => window.__rows")
                 await browser.close()
-            read = read_times(stack)
+            read, registered = milestones(stack, list(inserted))
         finally:
-            stack.stop_all()
+            await asyncio.to_thread(stack.stop_all)
     total = [shown[k] / 1000 - inserted[k] for k in inserted]
     pcsc = [read[k] - inserted[k] for k in inserted if k in read]
+    link = [registered[k] - read[k] for k in inserted if k in read and k in registered]
+    page = [shown[k] / 1000 - registered[k] for k in inserted if k in registered]
     ours = [shown[k] / 1000 - read[k] for k in inserted if k in read]
     report("MQTT QoS1 round trip (TLS broker, baseline)", summary_ms(rtt))
     report("card insert → row on page (total)", summary_ms(total))
     report("  insert → box read the card (pcscd poll)", summary_ms(pcsc))
+    report("  box read → visit registered in the cloud", summary_ms(link))
+    report("  visit registered → row on page (SSE)", summary_ms(page))
     report("  box read → row on page (our stack)", summary_ms(ours))
     from bench.stats import percentile
 
