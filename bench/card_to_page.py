@@ -19,8 +19,8 @@ Usage: ``python -m bench.card_to_page [--cards 200]``.
 from __future__ import annotations
 
 import argparse
-import random
 import asyncio
+import random
 import sqlite3
 import ssl
 import tempfile
