@@ -1,6 +1,6 @@
 """The box's MQTT 5 (mTLS) link to the cloud: outbox drain, commands, reported state."""
 
-from edge_agent.link.backoff import Backoff
+from clinicbox.mqtt import Backoff
 from edge_agent.link.cloud_link import CloudLink, CommandHandler
 from edge_agent.link.errors import (
     BrokerRefused,

@@ -30,6 +30,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
+from clinicbox.mqtt import Backoff
 from clinicbox_core.contracts import (
     BoxReported,
     Channel,
@@ -41,7 +42,6 @@ from clinicbox_core.contracts import (
 )
 from clinicbox_core.errors import ClinicboxError
 from edge_agent.config import BoxSettings
-from edge_agent.link.backoff import Backoff
 from edge_agent.link.errors import LinkError, LinkLost
 from edge_agent.link.mqtt import connect, tls_context
 from edge_agent.outbox import AckBeyondLastSeq, AsyncOutbox

@@ -1,41 +1,39 @@
-"""Open an aiomqtt (MQTT 5) connection and translate every way it can fail into a LinkError.
-
-aiomqtt reports most connect failures as a bare ``MqttError`` (a TLS 1.3 client-certificate
-rejection even only as a CONNACK timeout), so after a failure we ask the broker once more with a
-plain TLS handshake and classify by exception *type* what it answers.
-"""
+"""The box side of :mod:`clinicbox.mqtt`: the same connect and diagnosis, failures as
+:class:`~edge_agent.link.errors.LinkError` subclasses."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
 import ssl
 
 import aiomqtt
-from aiomqtt.exceptions import MqttConnectError
 
+from clinicbox import mqtt as shared
+from clinicbox.mqtt.connect import Failure
 from clinicbox_core.settings_models import MqttSettings
 from edge_agent.link.errors import BrokerRefused, BrokerUnreachable, LinkError, TlsRejected
 
-DIAGNOSE_TIMEOUT_S = 3.0
+_TLS_SIDE = {
+    Failure.TLS_CLIENT: "client",
+    Failure.TLS_SERVER: "server",
+    Failure.TLS_HANDSHAKE: "handshake",
+}
+
+
+def as_link_error(d: shared.Diagnosis, host: str, port: int) -> LinkError:
+    if d.failure in _TLS_SIDE:
+        return TlsRejected(side=_TLS_SIDE[d.failure], reason=d.reason)
+    if d.failure is Failure.REFUSED:
+        return BrokerRefused(host=host, port=port, reason=d.reason)
+    return BrokerUnreachable(host=host, port=port, reason=d.reason or d.failure.value)
 
 
 def tls_context(mqtt: MqttSettings) -> ssl.SSLContext | None:
-    """The client TLS context (server verified against ``ca_file``, client cert if set).
-
-    Blocking (reads files): call it from a thread. ``None`` when ``ca_file`` is unset (plain).
-    """
-    if mqtt.ca_file is None:
-        return None
+    """Blocking (reads files): call it from a thread. ``None`` when ``ca_file`` is unset."""
     try:
-        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(mqtt.ca_file))
-        if mqtt.cert_file is not None:
-            key = str(mqtt.key_file) if mqtt.key_file is not None else None
-            ctx.load_cert_chain(str(mqtt.cert_file), key)
-    except (OSError, ssl.SSLError) as exc:
-        raise TlsRejected(side="config", reason=type(exc).__name__, detail=str(exc)) from exc
-    return ctx
+        return shared.tls_context(mqtt)
+    except shared.MqttConfigError as exc:
+        raise TlsRejected(side="config", reason="files", detail=str(exc)) from exc
 
 
 async def connect(
@@ -46,38 +44,11 @@ async def connect(
 ) -> None:
     """Enter ``client`` on ``stack``; on failure raise the matching :class:`LinkError`."""
     try:
-        await stack.enter_async_context(client)
-    except MqttConnectError as exc:
-        raise BrokerRefused(host=mqtt.host, port=mqtt.port, reason=str(exc.rc)) from exc
-    except aiomqtt.MqttError as exc:
-        error = await asyncio.to_thread(diagnose, mqtt.host, mqtt.port, ctx)
-        raise error from exc
+        await shared.connect(stack, client, mqtt, ctx)
+    except shared.Diagnosis as d:
+        raise as_link_error(d, mqtt.host, mqtt.port) from d
 
 
 def diagnose(host: str, port: int, ctx: ssl.SSLContext | None) -> LinkError:
-    """Why a connection to ``host:port`` fails, found by a fresh TCP (+TLS) attempt."""
-    try:
-        sock = socket.create_connection((host, port), timeout=DIAGNOSE_TIMEOUT_S)
-    except OSError as exc:
-        return BrokerUnreachable(host=host, port=port, reason=type(exc).__name__)
-    with contextlib.closing(sock):
-        if ctx is None:
-            return BrokerUnreachable(host=host, port=port, reason="no_connack")
-        try:
-            with ctx.wrap_socket(sock, server_hostname=host) as tls:
-                tls.settimeout(DIAGNOSE_TIMEOUT_S)
-                # A broker that refuses our certificate (TLS 1.3) says so right after the
-                # handshake; one that accepts it waits for our CONNECT and the read times out.
-                try:
-                    tls.recv(1)
-                except TimeoutError:
-                    return BrokerUnreachable(host=host, port=port, reason="no_connack")
-                except ssl.SSLError as exc:
-                    return TlsRejected(side="client", reason=str(exc.reason))
-                return TlsRejected(side="client", reason="closed_after_handshake")
-        except ssl.SSLCertVerificationError as exc:
-            return TlsRejected(side="server", reason=str(exc.verify_message))
-        except ssl.SSLError as exc:
-            return TlsRejected(side="handshake", reason=str(exc.reason))
-        except OSError as exc:
-            return BrokerUnreachable(host=host, port=port, reason=type(exc).__name__)
+    """Why a connection to ``host:port`` fails, as the box reports it."""
+    return as_link_error(shared.diagnose(host, port, ctx), host, port)
