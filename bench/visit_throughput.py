@@ -265,7 +265,7 @@ def raw_sqlite(path: Path, visits: int) -> float:
 def raw_pgbench(url: str, workers: int, seconds: int = 10) -> float:
     """pgbench with one 'visit' = STEPS_PER_VISIT transactions of ROWS_PER_STEP inserts."""
     m = re.match(
-        r"postgresql\+psycopg://(?P<user>[^@:/]+)?@?(?P<host>[^:/]+):(?P<port>\d+)/(?P<db>\w+)", url
+        r"postgresql\+\w+://(?P<user>[^@:/]+)?@?(?P<host>[^:/]+):(?P<port>\d+)/(?P<db>\w+)", url
     )
     if m is None:
         raise SystemExit(f"cannot parse {url}")

@@ -19,7 +19,10 @@ class CloudSettings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///var/cloud/clinicbox.db",
-        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+psycopg://...",
+        description=(
+            "SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://..."
+            " (postgresql+psycopg also works)"
+        ),
     )
     http_host: str = "127.0.0.1"
     http_port: int = 8080

@@ -63,7 +63,7 @@ def _chown_for_postgres(path: Path) -> None:
 
 
 def _url(port: int, database: str = "postgres") -> str:
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
+    return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database}"
 
 
 def _running_port(base: Path) -> int | None:

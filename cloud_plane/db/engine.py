@@ -51,7 +51,8 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``sqlite+aiosqlite:///path`` or ``postgresql+psycopg://...``.
+    """An async engine for ``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://...``
+    (``postgresql+psycopg`` works too; asyncpg costs about a third less CPU per statement).
 
     ``kwargs`` go to SQLAlchemy, except ``ping_after_idle`` (seconds, PostgreSQL only; default
     :data:`PING_AFTER_IDLE_SECONDS`)."""

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select
-from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_plane.db.tables_refdata import drugs, fee_codes, icd10
@@ -37,7 +36,6 @@ DRUG_SOURCE_NOTE = "NHI drug code list 115.07.01 (TWNHIFHIR/empd): code and Engl
 FEE_SCHEDULE = "106.05.01"
 OPEN_END = "29101231"
 BATCH = 5000
-_PG_DIALECT = PGDialectAsync_psycopg()  # type: ignore[no-untyped-call]
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -53,21 +51,28 @@ def _ymd(text: str) -> date | None:
 
 
 async def _copy_postgres(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """COPY FROM STDIN on the connection's own transaction (10x faster than INSERTs)."""
+    """COPY FROM STDIN on the connection's own transaction (10x faster than INSERTs), with
+    whichever driver the engine uses (asyncpg or psycopg)."""
     columns = [c.name for c in table.columns]
+    processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        return [
+            p(row[c]) if p is not None else row[c] for c, p in zip(columns, processors, strict=True)
+        ]
+
     raw = await conn.get_raw_connection()
-    driver = raw.driver_connection
+    driver: Any = raw.driver_connection
     assert driver is not None
+    if conn.dialect.driver == "asyncpg":
+        await driver.copy_records_to_table(
+            table.name, records=[values(r) for r in rows], columns=columns
+        )
+        return
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     async with driver.cursor() as cur, cur.copy(sql) as copy:
         for row in rows:
-            await copy.write_row([_copy_value(table, c, row[c]) for c in columns])
-
-
-def _copy_value(table: Table, column: str, value: Any) -> Any:
-    """The value a column's bind processing would send (our custom types store text)."""
-    processor = table.c[column].type.bind_processor(_PG_DIALECT)
-    return processor(value) if processor is not None else value
+            await copy.write_row(values(row))
 
 
 async def _replace(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> int:
