@@ -19,6 +19,7 @@ from cloud_plane.boxlink import BoxInbox
 from cloud_plane.config import CloudSettings
 from cloud_plane.db.engine import create_engine
 from cloud_plane.db.schema import check_schema
+from cloud_plane.live_bridge import LIVE_FILTER, LiveBridge
 from cloud_plane.print_dispatch import MqttPrintDispatcher
 from cloud_plane.web.app import create_app
 from cloud_plane.web.live import LiveHub
@@ -49,6 +50,7 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     await check_schema(engine)
     live = LiveHub()
     handlers = BoxEventHandlers(live, engine)
+    bridge = LiveBridge(live, origin=settings.mqtt_client_id)
     inbox = BoxInbox(
         engine,
         settings.mqtt,
@@ -56,7 +58,9 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         handlers.table(),
         on_command_result=_log_command_result,
         on_reported=handlers.reported,
+        extra_subscriptions={LIVE_FILTER: bridge.receive},
     )
+    bridge.attach(inbox)
     app = create_app(
         settings, engine, print_dispatcher=MqttPrintDispatcher(inbox, engine), live=live
     )

@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 
 CommandResultHandler = Callable[[str, CommandResult], Awaitable[None]]
 ReportedHandler = Callable[[str, BoxReported], Awaitable[None]]
+RawHandler = Callable[[str, bytes], Awaitable[None]]
 SUBSCRIBED_CHANNELS = (Channel.EVT, Channel.CMD_RESULT, Channel.REPORTED)
 
 
@@ -82,6 +83,7 @@ class BoxInbox:
         *,
         on_command_result: CommandResultHandler | None = None,
         on_reported: ReportedHandler | None = None,
+        extra_subscriptions: Mapping[str, RawHandler] | None = None,
         max_attempts: int = 5,
         ack_every: int = 64,
         connect_timeout_s: float = 10.0,
@@ -92,6 +94,9 @@ class BoxInbox:
         self.handlers = dict(handlers)
         self.on_command_result = on_command_result
         self.on_reported = on_reported
+        # Plain (not shared) subscriptions of this process, e.g. the live-update bridge between
+        # cloud processes; they ride on the same connection (one identity per process).
+        self.extra_subscriptions = dict(extra_subscriptions or {})
         self.max_attempts = max_attempts
         self.ack_every = ack_every
         self.connect_timeout_s = connect_timeout_s
@@ -172,6 +177,10 @@ class BoxInbox:
                     codes = await client.subscribe(cloud_shared_subscription(channel), qos=1)
                     if any(_failed_code(c) for c in codes):
                         raise BoxLinkConnectFailed(reason="subscribe_denied", channel=channel.value)
+                for topic_filter in self.extra_subscriptions:
+                    codes = await client.subscribe(topic_filter, qos=0)
+                    if any(_failed_code(c) for c in codes):
+                        raise BoxLinkConnectFailed(reason="subscribe_denied", channel=topic_filter)
                 self._client = client
                 self._connected.set()
                 log.info("cloud box link %s connected", self.client_id)
@@ -208,7 +217,26 @@ class BoxInbox:
 
     # ---- dispatch -----------------------------------------------------------------------------
 
+    async def publish(self, topic: str, payload: bytes, *, qos: int = 0) -> None:
+        """Publish on any topic this cloud identity may use; ``BoxLinkUnavailable`` if offline."""
+        client = self._client
+        if client is None or not self.connected:
+            raise BoxLinkUnavailable(topic=topic)
+        try:
+            await client.publish(topic, payload, qos=qos)
+        except aiomqtt.MqttError as exc:
+            raise BoxLinkUnavailable(topic=topic, reason=str(exc)) from exc
+
     async def _dispatch(self, message: aiomqtt.Message) -> None:
+        for topic_filter, raw_handler in self.extra_subscriptions.items():
+            if message.topic.matches(topic_filter):
+                payload = message.payload
+                data = bytes(payload) if isinstance(payload, bytes | bytearray) else b""
+                try:
+                    await raw_handler(str(message.topic), data)
+                except Exception:
+                    log.exception("handler of %s failed", topic_filter)
+                return
         try:
             topic = Topic.parse(str(message.topic))
         except ValueError:

@@ -46,3 +46,20 @@ def demo_login(stack: DemoStack, username: str) -> tuple[str, str, str]:
     clinic = stack.info.clinic(DEMO_TENANT)
     login = next(x for x in clinic.logins if x.username == username)
     return clinic.nhi_code, login.username, login.password
+
+
+async def logged_in_session(base_url: str, code: str, user: str, password: str) -> Any:
+    """An aiohttp session logged in to one cloud process (form POST with its CSRF token)."""
+    import re
+
+    import aiohttp
+
+    session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with session.get(f"{base_url}/login") as resp:
+        page = await resp.text()
+    match = re.search(r'name="_csrf" value="([^"]+)"', page)
+    assert match, "no CSRF token on the login page"
+    form = {"_csrf": match[1], "institution_code": code, "username": user, "password": password}
+    async with session.post(f"{base_url}/login", data=form, allow_redirects=False) as resp:
+        assert resp.status == 303, f"login failed: {resp.status}"
+    return session
