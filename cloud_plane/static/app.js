@@ -45,7 +45,13 @@
     var queue = document.getElementById("queue-body");
     var jobs = document.getElementById("print-jobs");
     var source = new EventSource("/events");
-    source.onopen = function () { if (banner) banner.hidden = true; };
+    source.onopen = function () {
+      if (banner) banner.hidden = true;
+      // Events raised while the page was loading (or the stream was down) were not delivered:
+      // catch up from the server once the stream is open.
+      if (queue) refresh(queue);
+      if (jobs) refresh(jobs);
+    };
     source.onerror = function () { if (banner) banner.hidden = false; };
     function onVisit(ev) {
       var data = JSON.parse(ev.data);
