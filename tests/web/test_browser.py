@@ -56,7 +56,9 @@ async def chromium(chromium_path: Path) -> AsyncIterator[PwBrowser]:
 
 async def keyboard_login(page: Page, base: str, code: str, user: str, password: str) -> None:
     await page.goto(base + "/login")
-    await page.keyboard.type(code)  # the institution code field has autofocus
+    # the institution code field has autofocus; wait until the browser has applied it
+    await page.wait_for_function("document.activeElement?.name === 'institution_code'")
+    await page.keyboard.type(code)
     await page.keyboard.press("Tab")
     await page.keyboard.type(user)
     await page.keyboard.press("Tab")
