@@ -22,6 +22,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from clinicbox_core.errors import ValidationFailed
 from clinicbox_core.nhi.claims.formats import (
     OUTPATIENT,
     PHARMACY,
@@ -41,7 +42,6 @@ from clinicbox_core.nhi.claims.totals import (
     outpatient_order_points,
     pharmacy_order_points,
 )
-from clinicbox_core.errors import ValidationFailed
 from clinicbox_core.nhi.copay import COPAY_RULES, CopayInput, compute_copay
 from clinicbox_core.nhi.effective import in_force
 from clinicbox_core.nhi.roc_date import format_roc_date
@@ -168,7 +168,9 @@ def _present(values: dict[str, int], fields: Sequence[tuple[str, str, bool]]) ->
 def build_claims(header: ClaimsHeader, cases: Sequence[Case | BuildCase]) -> ClaimsFile:
     """The 門診 claims file (t1=10) for ``cases``; see the module docstring for each field."""
     built = _numbered([_derive_case(item) for item in cases])
-    values = group_totals(OUTPATIENT, ((outpatient_group(c.d1 or "", c.d8), c.d41 or 0) for c in built))
+    values = group_totals(
+        OUTPATIENT, ((outpatient_group(c.d1 or "", c.d8), c.d41 or 0) for c in built)
+    )
     sums = _present(values, [(g.count, g.points, g.required) for g in OUTPATIENT.groups])
     copay_cases = [c.d40 for c in built if (c.d40 or 0) > 0]
     if copay_cases:

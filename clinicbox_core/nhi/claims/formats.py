@@ -34,7 +34,7 @@ class TotalsGroup:
     required: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
 class ClaimsFormat:
     """What differs between the 門診 and the 藥局 file."""
 

@@ -119,7 +119,9 @@ class Case(BaseModel):
     d14: str | None = spec("給付類別", 1, fmt="code", page="p.7-8")
     d15: str | None = spec("部分負擔代號", 3, required=True, fmt="code", page="p.8, 註10")
     d16: str | None = spec("轉診(檢)、代檢或處方調劑案件註記", 2, fmt="code", page="p.8")
-    d17: str | None = spec("轉診(檢)、代檢或處方調劑案件之服務機構代號", 10, required=True, page="p.8-9")
+    d17: str | None = spec(
+        "轉診(檢)、代檢或處方調劑案件之服務機構代號", 10, required=True, page="p.8-9"
+    )
     d18: str | None = spec("病患是否轉出", 1, required=True, fmt="code", page="p.9")
     d19: str | None = spec("國際疾病分類碼(一)", 9, page="p.9, 註4")
     d20: str | None = spec("國際疾病分類碼(二)", 9, page="p.9")

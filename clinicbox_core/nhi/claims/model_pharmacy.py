@@ -91,7 +91,9 @@ class PharmacyCase(BaseModel):
     d20: str | None = spec("姓名", 20, page="p.8")
     d21: str | None = spec("原處方服務機構代號", 10, required=True, page="p.3")
     d22: str | None = spec("原處方服務機構之案件分類", 2, fmt="code", page="p.3, 註3")
-    d23: str | None = spec("調劑/檢驗(查)/物理(職能)治療日期", 7, required=True, fmt="date", page="p.4")
+    d23: str | None = spec(
+        "調劑/檢驗(查)/物理(職能)治療日期", 7, required=True, fmt="date", page="p.4"
+    )
     d24: str | None = spec("診治醫師代號", 10, page="p.8")
     d25: str | None = spec("醫事人員代號", 10, required=True, fmt="id", page="p.5")
     d26: str | None = spec("原處方服務機構之特定治療項目代號(一)", 2, page="p.6, 註20")
