@@ -8,7 +8,7 @@ rules_pharmacy.py. The checks per field are compiled once per format (``_compile
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -22,7 +22,6 @@ from clinicbox_core.nhi.visit_codes import ABNORMAL_CODES
 
 __all__ = ["check_values", "parse_birth", "parse_date", "to_decimal", "to_int"]
 
-_ASCII_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
 _ID_SHAPE = re.compile(r"^[A-Z][0-9A-Z][0-9]{8}$")
 _ABNORMAL = frozenset(
     code for row in ABNORMAL_CODES.values() for code in (row.before_seq, row.after_seq) if code
@@ -79,45 +78,71 @@ def to_decimal(text: str | None) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-Check = Callable[[str], tuple[str, dict[str, object]] | None]
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What to check on one field, precomputed once per format (the hot loop stays flat)."""
+
+    spec: FieldSpec
+    is_name: bool
+    upper: bool
+    codes: frozenset[str] | None
+    seqno: bool
+    decimal: re.Pattern[str] | None
 
 
-def _checks(fmt: ClaimsFormat, f: FieldSpec) -> list[Check]:
-    checks: list[Check] = []
-    is_name = f.id == fmt.name_field
-
-    def width(v: str) -> tuple[str, dict[str, object]] | None:
-        n = len(v) if v.isascii() else len(v.encode(BIG5, errors="replace"))
-        return ("F-WIDTH", {"length": n, "width": f.width}) if n > f.width else None
-
-    checks.append(width)
-    if f.kind == "9":
-        checks.append(lambda v: None if v.isdigit() else ("F-NUMBER", {}))
-    elif f.kind == "dec":
-        pattern = re.compile(rf"^[0-9]+(\.[0-9]{{1,{f.decimals}}})?$")
-        checks.append(
-            lambda v: None if pattern.match(v) else ("F-DECIMAL", {"decimals": f.decimals})
+@cache
+def _plans(fmt: ClaimsFormat, model: type) -> tuple[dict[str, _Plan], tuple[FieldSpec, ...]]:
+    plans: dict[str, _Plan] = {}
+    for f in specs_of(model):  # type: ignore[arg-type]
+        plans[f.id] = _Plan(
+            spec=f,
+            is_name=f.id == fmt.name_field,
+            upper=f.kind == "X" and f.id not in fmt.lower_case_ok and f.id != fmt.name_field,
+            codes=fmt.codes.get(f.id) if f.fmt == "code" else None,
+            seqno=f.id in SEQNO_FIELDS[fmt.name],
+            decimal=re.compile(rf"^[0-9]+(\.[0-9]{{1,{f.decimals}}})?$")
+            if f.kind == "dec"
+            else None,
         )
-    elif not is_name:
-        checks.append(lambda v: None if _ASCII_PRINTABLE.match(v) else ("F-CHARS", {}))
-        if f.id not in fmt.lower_case_ok:
-            checks.append(lambda v: ("F-UPPER", {}) if v != v.upper() else None)
-    if f.fmt == "date":
-        checks.append(lambda v: None if parse_date(v) else ("F-DATE", {}))
-    elif f.fmt == "birth":
-        checks.append(lambda v: None if parse_birth(v) else ("F-DATE", {}))
-    elif f.fmt == "datetime":
-        checks.append(lambda v: None if _datetime_ok(v) else ("F-DATETIME", {}))
-    elif f.fmt == "month":
-        checks.append(lambda v: None if _month_ok(v) else ("F-MONTH", {}))
-    elif f.fmt == "id":
-        checks.append(_check_id)
-    if f.fmt == "code" and f.id in fmt.codes:
-        allowed = fmt.codes[f.id]
-        checks.append(lambda v: None if v in allowed else ("F-CODE", {}))
-    if f.id in SEQNO_FIELDS[fmt.name]:
-        checks.append(_check_seqno)
-    return checks
+    required = tuple(f for f in specs_of(model) if f.required)  # type: ignore[arg-type]
+    return plans, required
+
+
+def _rule_for(plan: _Plan, v: str) -> tuple[str, dict[str, object]] | None:
+    """The first field rule ``v`` breaks (``None``: it passes), in a fixed order."""
+    f = plan.spec
+    if v.isascii():
+        n = len(v)
+        if not v.isprintable():
+            return "F-CHARS", {}
+    elif plan.is_name:
+        n = len(v.encode(BIG5, errors="replace"))
+    else:
+        return "F-CHARS", {}
+    if n > f.width:
+        return "F-WIDTH", {"length": n, "width": f.width}
+    if f.kind == "9":
+        return None if v.isdigit() else ("F-NUMBER", {})
+    if plan.decimal is not None:
+        return None if plan.decimal.match(v) else ("F-DECIMAL", {"decimals": f.decimals})
+    if plan.upper and v != v.upper():
+        return "F-UPPER", {}
+    fmt = f.fmt
+    if fmt == "date" and parse_date(v) is None:
+        return "F-DATE", {}
+    if fmt == "birth" and parse_birth(v) is None:
+        return "F-DATE", {}
+    if fmt == "datetime" and not _datetime_ok(v):
+        return "F-DATETIME", {}
+    if fmt == "month" and not _month_ok(v):
+        return "F-MONTH", {}
+    if fmt == "id":
+        return _check_id(v)
+    if plan.codes is not None and v not in plan.codes:
+        return "F-CODE", {}
+    if plan.seqno:
+        return _check_seqno(v)
+    return None
 
 
 def _check_id(v: str) -> tuple[str, dict[str, object]] | None:
@@ -134,11 +159,6 @@ def _check_seqno(v: str) -> tuple[str, dict[str, object]] | None:
     return ("F-SEQNO", {})
 
 
-@cache
-def _compiled(fmt: ClaimsFormat, model: type) -> tuple[tuple[FieldSpec, tuple[Check, ...]], ...]:
-    return tuple((f, tuple(_checks(fmt, f))) for f in specs_of(model))
-
-
 def check_values(
     fmt: ClaimsFormat,
     model: type,
@@ -148,37 +168,43 @@ def check_values(
     case: str | None = None,
     case_index: int | None = None,
     order: str | None = None,
+    memo: dict[tuple[str, str], tuple[str, dict[str, object]] | None] | None = None,
 ) -> None:
-    """Append a finding for every field rule ``values`` breaks (section of ``model``)."""
-    for f, checks in _compiled(fmt, model):
-        v = values.get(f.id)
-        if v is None:
-            if f.required:
-                out.append(
-                    make(
-                        "F-REQUIRED",
-                        case=case,
-                        case_index=case_index,
-                        order=order,
-                        field=f.id,
-                        zh=f.zh,
-                    )
+    """Append a finding for every field rule ``values`` breaks (one section of ``model``).
+
+    One finding per value: the first rule it breaks, in the order of :func:`_rule_for`.
+    ``memo`` (one per file and format) remembers the verdict per (field, value): a month repeats
+    the same codes, dates and IDs thousands of times.
+    """
+    memo = {} if memo is None else memo
+    plans, required = _plans(fmt, model)
+    for f in required:
+        if f.id not in values:
+            out.append(
+                make(
+                    "F-REQUIRED", case=case, case_index=case_index, order=order, field=f.id, zh=f.zh
                 )
-            continue
-        for check in checks:
-            bad = check(v)
-            if bad is not None:
-                rule, params = bad
-                out.append(
-                    make(
-                        rule,
-                        case=case,
-                        case_index=case_index,
-                        order=order,
-                        field=f.id,
-                        value=v,
-                        zh=f.zh,
-                        **params,
-                    )
+            )
+    for fid, v in values.items():
+        plan = plans.get(fid)
+        if plan is None:
+            continue  # unknown elements are reported by the parser
+        key = (fid, v)
+        if key in memo:
+            bad = memo[key]
+        else:
+            bad = memo[key] = _rule_for(plan, v)
+        if bad is not None:
+            rule, params = bad
+            out.append(
+                make(
+                    rule,
+                    case=case,
+                    case_index=case_index,
+                    order=order,
+                    field=fid,
+                    value=v,
+                    zh=plan.spec.zh,
+                    **params,
                 )
-                break  # one finding per value: the first rule it breaks
+            )

@@ -67,19 +67,23 @@ def dispensing_of(d28: str | None) -> str:
     return "delegated" if d28 in _DELEGATED_D28 else "self"
 
 
-def consult_band(code: str, on: date) -> tuple[int, bool] | None:
-    """(band index, is the 交付 code) of a 基層 consultation code under the rule in force."""
+def consult_band(code: str, on: date) -> tuple[frozenset[int], bool] | None:
+    """(band indexes, is the 交付 code) of a 基層 consultation code under the rule in force.
+
+    A 慢箋 code can cover several bands (00139C: 1-30 and 31-40), hence a set.
+    """
     try:
         params = in_force(CONSULTATION_RULES, on, rule="consultation_fee").params
     except NoRuleInForce:
         return None
+    bands: set[int] = set()
+    delegated_code = False
     for index, (_upper, codes) in enumerate(params.bands):
         for delegated, other in codes.values():
-            if code == delegated:
-                return index, True
-            if code == other:
-                return index, False
-    return None
+            if code in (delegated, other):
+                bands.add(index)
+                delegated_code = code == delegated
+    return (frozenset(bands), delegated_code) if bands else None
 
 
 def _band_of_ordinal(ordinal: int, on: date) -> int:
@@ -311,7 +315,7 @@ def _check_copay(
 
 
 def _check_consultations(raw: RawFile, out: list[Finding]) -> None:
-    days: dict[tuple[str, str], list[tuple[RawCase, str, int, date]]] = {}
+    days: dict[tuple[str, str], list[tuple[RawCase, str, frozenset[int], date]]] = {}
     for case in raw.cases:
         v = case.fields
         on = parse_date(v.get("d9", ""))
@@ -346,7 +350,8 @@ def _check_consultations(raw: RawFile, out: list[Finding]) -> None:
     for (doctor, day), visits in days.items():
         allowed = Counter(_band_of_ordinal(n, visits[0][3]) for n in range(1, len(visits) + 1))
         used: Counter[int] = Counter()
-        for case, code, index, _on in visits:
+        for case, code, bands, _on in sorted(visits, key=lambda v: len(v[2])):
+            index = next((b for b in sorted(bands) if used[b] < allowed[b]), min(bands))
             used[index] += 1
             if used[index] > allowed[index]:
                 out.append(

@@ -27,16 +27,26 @@ def validate(data: bytes) -> list[Finding]:
         return [make("S-XML", detail=f"{exc.params.get('reason')}: {exc.params.get('detail')}")]
     fmt = raw.fmt
     out: list[Finding] = [make(rule, detail=detail) for rule, detail in raw.problems]
-    check_values(fmt, fmt.totals, raw.tdata, out)
+    memo: dict[tuple[str, str], tuple[str, dict[str, object]] | None] = {}
+    check_values(fmt, fmt.totals, raw.tdata, out, memo=memo)
     for case in raw.cases:
         label = case_label(case.fields)
         out.extend(
             make(rule, case=label, case_index=case.index, detail=d) for rule, d in case.problems
         )
-        check_values(fmt, fmt.case, case.fields, out, case=label, case_index=case.index)
+        check_values(fmt, fmt.case, case.fields, out, case=label, case_index=case.index, memo=memo)
         for n, order in enumerate(case.orders, start=1):
             where = order.get(fmt.order_seq) or f"#{n}"
-            check_values(fmt, fmt.order, order, out, case=label, case_index=case.index, order=where)
+            check_values(
+                fmt,
+                fmt.order,
+                order,
+                out,
+                case=label,
+                case_index=case.index,
+                order=where,
+                memo=memo,
+            )
     if fmt is OUTPATIENT:
         check_outpatient(raw, out)
     else:

@@ -72,20 +72,21 @@ def _section(
     last = -1
     for child in elem:
         tag = child.tag
-        if tag == "pdata":
-            continue
         pos = order.get(tag)
-        if pos is None:
-            problems.append(("S-UNKNOWN", f"{where}/{tag}"))
-            continue
-        if tag in values:
-            problems.append(("S-REPEAT", f"{where}/{tag}"))
-        if pos < last:
-            problems.append(("S-ORDER", f"{where}/{tag}"))
-        last = max(last, pos)
-        text = (child.text or "").strip()
+        if pos is None or pos <= last:  # rare: pdata, unknown, repeated or out of order
+            if tag == "pdata":
+                continue
+            if pos is None:
+                problems.append(("S-UNKNOWN", f"{where}/{tag}"))
+                continue
+            problems.append(("S-REPEAT" if tag in values or pos == last else "S-ORDER", f"{where}/{tag}"))
+        else:
+            last = pos
+        text = child.text
         if text:
-            values[tag] = text
+            text = text.strip()
+            if text:
+                values[tag] = text
     return values
 
 
