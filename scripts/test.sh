@@ -15,5 +15,5 @@ echo "test: PostgreSQL at ${CLINICBOX_TEST_PG_URL}"
 
 ruff check .
 ruff format --check .
-mypy clinicbox clinicbox_core edge_agent cloud_plane devsim
+mypy clinicbox clinicbox_core edge_agent cloud_plane devsim nhi_sandbox
 pytest -q -p no:cacheprovider "$@"

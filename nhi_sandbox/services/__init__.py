@@ -1,0 +1,1 @@
+"""One module per NHI service the sandbox stands in for; each exports ``ROUTES``."""
