@@ -166,7 +166,7 @@ RULES: dict[str, RuleDoc] = {
         "註3",
     ),
     "X-MONTH": RuleDoc(
-        "warning",
+        "error",
         "「{zh}」{value} 不在費用年月 {month}",
         "{zh} {value} is outside fee month {month}",
         "t3",
@@ -228,6 +228,7 @@ RULES: dict[str, RuleDoc] = {
         "consultation code should be {expected} ({reason_en})",
         "支付標準 基層門診診察費, d28",
     ),
+    "X-D28": RuleDoc("error", "處方調劑方式 {detail}", "dispensing mode {detail}", "d28, 註11(1)(2)"),
     "X-REFILL": RuleDoc(
         "error",
         "慢性病連續處方調劑 {detail}",

@@ -26,7 +26,7 @@ class Totals(BaseModel):
 
     model_config = _CFG
 
-    t1: str | None = spec("資料格式", 2, required=True, page=_T)
+    t1: str | None = spec("資料格式", 2, required=True, fmt="code", page=_T)
     t2: str | None = spec("服務機構代號", 10, required=True, page=_T)
     t3: str | None = spec("費用年月", 5, required=True, fmt="month", page=_T)
     t4: str | None = spec("申報方式", 1, required=True, fmt="code", page=_T)

@@ -211,10 +211,29 @@ def _check_case(case: RawCase, t5: str | None, out: list[Finding]) -> None:
                 detail="d16 有註記時必填 / required with d16",
             )
         )
+    _check_d28(case, label, out)
     _check_newborn(v, label, idx, d9, out)
     _check_copay(v, label, idx, d9, sums.get("1", 0), out)
     if d1 in _NO_CONSULT and ("d35" in v or "d36" in v or "0" in codes):
         out.append(make("X-NO-CONSULT", case=label, case_index=idx, field="d35", value=d1))
+
+
+def _check_d28(case: RawCase, label: str, out: list[Finding]) -> None:
+    """註11: no drug order → 2 (未開處方); a drug order → not 2; a 交付 drug line → 1."""
+    d28 = case.fields.get("d28")
+    if d28 is None:
+        return
+    drugs = [o for o in case.orders if o.get("p3") in {"1", "4"} and len(o.get("p4", "")) == 10]
+    delegated = any(o.get("p2") == "1" for o in drugs)
+    if not drugs and d28 in {"0", "1", "6"}:
+        detail = "無藥品醫令應填 2 / no drug orders: 2"
+    elif drugs and d28 == "2":
+        detail = "有藥品醫令不得填 2 / drug orders present: not 2"
+    elif delegated and d28 in {"0", "6"}:
+        detail = "有交付調劑藥品應填 1 / delegated drug lines: 1"
+    else:
+        return
+    out.append(make("X-D28", case=label, case_index=case.index, field="d28", value=d28, detail=detail))
 
 
 def _check_newborn(

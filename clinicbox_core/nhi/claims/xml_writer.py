@@ -93,8 +93,10 @@ def _emit(parts: list[str], values: dict[str, object], fields: _Fields, indent: 
         value = values[fid]
         if value is None:
             continue
-        if step is None:
-            text = _escape(value) if isinstance(value, str) else str(value)
+        if isinstance(value, str):
+            text = _escape(value)
+        elif step is None:
+            text = str(value)
         elif value == 0:
             text = "0"
         else:
