@@ -8,7 +8,11 @@ from decimal import Decimal as D
 
 from clinicbox_core.nhi.claims.build import ClaimsHeader, build_claims, build_pharmacy_claims
 from clinicbox_core.nhi.claims.model import Case, ClaimsFile, OrderLine
-from clinicbox_core.nhi.claims.model_pharmacy import PharmacyCase, PharmacyClaimsFile, PharmacyOrderLine
+from clinicbox_core.nhi.claims.model_pharmacy import (
+    PharmacyCase,
+    PharmacyClaimsFile,
+    PharmacyOrderLine,
+)
 
 HEADER = ClaimsHeader(
     institution="3501200000",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from claims_samples import HEADER, outpatient_example, pharmacy_example
 
 from clinicbox_core.nhi.claims.build import ClaimsHeader, build_claims
 from clinicbox_core.nhi.claims.formats import outpatient_group
@@ -14,13 +15,13 @@ from clinicbox_core.nhi.claims.totals import outpatient_order_points, round_half
 from clinicbox_core.nhi.claims.validate import validate
 from clinicbox_core.nhi.claims.xml_parser import parse_claims
 from clinicbox_core.nhi.claims.xml_writer import to_xml
-from claims_samples import HEADER, outpatient_example, pharmacy_example
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.mark.parametrize(
-    ("name", "build"), [("outpatient-1040409.xml", outpatient_example), ("pharmacy-1040409.xml", pharmacy_example)]
+    ("name", "build"),
+    [("outpatient-1040409.xml", outpatient_example), ("pharmacy-1040409.xml", pharmacy_example)],
 )
 def test_golden_bytes_and_round_trip(name: str, build: object) -> None:
     model = build()  # type: ignore[operator]
@@ -40,7 +41,16 @@ def test_outpatient_example_derived_fields() -> None:
     assert (r.d32, r.d37, r.d38, r.d39, r.d41) == (70, "05211C", 45, 115, 115)
     # 08 goes to t33/t34 (outside the 西醫小計) and into the total; points are d41
     t = f.tdata
-    assert (t.t9, t.t10, t.t17, t.t18, t.t33, t.t34, t.t37, t.t38) == (1, 617, 1, 617, 1, 115, 2, 732)
+    assert (t.t9, t.t10, t.t17, t.t18, t.t33, t.t34, t.t37, t.t38) == (
+        1,
+        617,
+        1,
+        617,
+        1,
+        115,
+        2,
+        732,
+    )
     assert (t.t39, t.t40, t.t7) == (1, 50, None)
     assert "王小明".encode("cp950") in to_xml(f)
 
@@ -53,10 +63,25 @@ def test_p12_rounds_half_up_not_to_even() -> None:
 
 def test_serials_run_per_case_type_in_given_order() -> None:
     def case(d1: str, pid: str) -> Case:
-        return Case(d1=d1, d8="01", d9="1130305", d11="0790215", d3=pid, d15="009", d17="N", d18="N", d29="0001", d30="A123456789")
+        return Case(
+            d1=d1,
+            d8="01",
+            d9="1130305",
+            d11="0790215",
+            d3=pid,
+            d15="009",
+            d17="N",
+            d18="N",
+            d29="0001",
+            d30="A123456789",
+        )
 
     f = build_claims(HEADER, [case("09", "A1"), case("04", "A2"), case("09", "A3")])
-    assert [(c.d1, c.d2, c.d3) for c in f.cases] == [("04", 1, "A2"), ("09", 1, "A1"), ("09", 2, "A3")]
+    assert [(c.d1, c.d2, c.d3) for c in f.cases] == [
+        ("04", 1, "A2"),
+        ("09", 1, "A1"),
+        ("09", 2, "A3"),
+    ]
 
 
 def test_single_and_multiple_fee_orders() -> None:

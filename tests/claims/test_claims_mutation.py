@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 from claims_samples import outpatient_example, pharmacy_example
-from pydantic import BaseModel
 
-from clinicbox_core.nhi.claims.demo import demo_clinic_month, demo_pharmacy_month
 from clinicbox_core.nhi.claims.build import build_claims, build_pharmacy_claims
+from clinicbox_core.nhi.claims.demo import demo_clinic_month, demo_pharmacy_month
 from clinicbox_core.nhi.claims.fields import FieldSpec, specs_of
 from clinicbox_core.nhi.claims.formats import OUTPATIENT, PHARMACY, ClaimsFormat
+from clinicbox_core.nhi.claims.model import ClaimsFile
+from clinicbox_core.nhi.claims.model_pharmacy import PharmacyClaimsFile
 from clinicbox_core.nhi.claims.rules_field import parse_date
 from clinicbox_core.nhi.claims.validate import validate
 from clinicbox_core.nhi.claims.xml_writer import to_xml
@@ -70,7 +71,7 @@ UNCHECKABLE: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
-def _samples(fmt: ClaimsFormat) -> list[BaseModel]:
+def _samples(fmt: ClaimsFormat) -> list[ClaimsFile | PharmacyClaimsFile]:
     if fmt is OUTPATIENT:
         return [outpatient_example(), build_claims(*demo_clinic_month(60, seed=5))]
     return [pharmacy_example(), build_pharmacy_claims(*demo_pharmacy_month(40, seed=5))]
@@ -81,13 +82,13 @@ def _locations(fmt: ClaimsFormat) -> list[tuple[str, str, int, int | None]]:
     found: dict[str, tuple[str, str, int, int | None]] = {}
     for s, model in enumerate(_samples(fmt)):
         for f in specs_of(fmt.totals):
-            if getattr(model.tdata, f.id) is not None:  # type: ignore[attr-defined]
+            if getattr(model.tdata, f.id) is not None:
                 found.setdefault(f.id, (f.id, f"t{s}", 0, None))
-        for ci, case in enumerate(model.cases):  # type: ignore[attr-defined]
+        for ci, case in enumerate(model.cases):
             for f in specs_of(fmt.case):
                 if getattr(case, f.id) is not None:
                     found.setdefault(f.id, (f.id, f"c{s}", ci, None))
-            for oi, order in enumerate(case.orders):
+            for oi, order in enumerate(case.orders):  # type: ignore[attr-defined]
                 for f in specs_of(fmt.order):
                     if getattr(order, f.id) is not None:
                         found.setdefault(f.id, (f.id, f"o{s}", ci, oi))
@@ -98,13 +99,13 @@ def _mutated(fmt: ClaimsFormat, loc: tuple[str, str, int, int | None], new: Any)
     fid, section, ci, oi = loc
     model = _samples(fmt)[int(section[1:])]
     if section[0] == "t":
-        return to_xml(model.model_copy(update={"tdata": model.tdata.model_copy(update={fid: new})}))  # type: ignore[attr-defined]
-    cases = list(model.cases)  # type: ignore[attr-defined]
+        return to_xml(model.model_copy(update={"tdata": model.tdata.model_copy(update={fid: new})}))
+    cases = list(model.cases)
     case = cases[ci]
     if oi is None:
         cases[ci] = case.model_copy(update={fid: new})
     else:
-        orders = list(case.orders)
+        orders = list(case.orders)  # type: ignore[attr-defined]
         orders[oi] = orders[oi].model_copy(update={fid: new})
         cases[ci] = case.model_copy(update={"orders": tuple(orders)})
     return to_xml(model.model_copy(update={"cases": tuple(cases)}))
@@ -114,8 +115,8 @@ def _value(fmt: ClaimsFormat, loc: tuple[str, str, int, int | None]) -> Any:
     fid, section, ci, oi = loc
     model = _samples(fmt)[int(section[1:])]
     if section[0] == "t":
-        return getattr(model.tdata, fid)  # type: ignore[attr-defined]
-    case = model.cases[ci]  # type: ignore[attr-defined]
+        return getattr(model.tdata, fid)
+    case = model.cases[ci]
     return getattr(case if oi is None else case.orders[oi], fid)
 
 
@@ -128,8 +129,9 @@ def _plausible(fmt: ClaimsFormat, f: FieldSpec, value: Any) -> Any:
     if isinstance(value, int | Decimal):
         return value + 1
     text = str(value)
-    if f.fmt in {"date", "birth"} and parse_date(text):
-        return format_roc_date(parse_date(text) + timedelta(days=1))  # type: ignore[operator]
+    parsed = parse_date(text) if f.fmt in {"date", "birth"} else None
+    if parsed is not None:
+        return format_roc_date(parsed + timedelta(days=1))
     if f.fmt == "datetime":
         return text[:7] + ("10" if text[7:9] != "10" else "11") + text[9:]
     if f.fmt == "month":

@@ -20,7 +20,9 @@ MONTHS = st.sampled_from([date(2016, 5, 1), date(2023, 6, 1), date(2023, 7, 1), 
 
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(1, 120), seed=st.integers(0, 10**6), month=MONTHS, indent=st.booleans())
-def test_generated_clinic_months_validate_and_round_trip(n: int, seed: int, month: date, indent: bool) -> None:
+def test_generated_clinic_months_validate_and_round_trip(
+    n: int, seed: int, month: date, indent: bool
+) -> None:
     model = build_claims(*demo_clinic_month(n, seed=seed, month=month))
     data = to_xml(model, indent=indent)
     assert [f for f in validate(data) if f.severity == "error"] == []
@@ -38,12 +40,16 @@ def test_generated_pharmacy_months_validate_and_round_trip(n: int, seed: int, mo
 
 _AMOUNT = st.decimals(min_value=0, max_value=9999, places=1, allow_nan=False, allow_infinity=False)
 _PRICE = st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False, allow_infinity=False)
-_RATIO = st.sampled_from([Decimal("100.00"), Decimal("120.00"), Decimal("107.50"), Decimal("80.00")])
+_RATIO = st.sampled_from(
+    [Decimal("100.00"), Decimal("120.00"), Decimal("107.50"), Decimal("80.00")]
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    lines=st.lists(st.tuples(st.sampled_from("0239"), _AMOUNT, _PRICE, _RATIO), min_size=1, max_size=8),
+    lines=st.lists(
+        st.tuples(st.sampled_from("0239"), _AMOUNT, _PRICE, _RATIO), min_size=1, max_size=8
+    ),
     name=st.text(alphabet="王陳林張李黃吳劉&<>abc", min_size=1, max_size=10),
 )
 def test_any_order_arithmetic_round_trips_and_validates(
@@ -62,5 +68,9 @@ def test_any_order_arithmetic_round_trips_and_validates(
     model = build_claims(HEADER, [case])
     data = to_xml(model)
     assert parse_claims(data) == model
-    errors = [f for f in validate(data) if f.severity == "error" and f.rule not in {"F-WIDTH", "X-CONSULT-BAND"}]
+    errors = [
+        f
+        for f in validate(data)
+        if f.severity == "error" and f.rule not in {"F-WIDTH", "X-CONSULT-BAND"}
+    ]
     assert errors == []

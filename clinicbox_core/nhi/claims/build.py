@@ -71,7 +71,7 @@ class ClaimsHeader(BaseModel):
 
 
 class BuildCase(BaseModel):
-    """A 門診 case as produced from a visit, with the copay facts when d15/d40 are to be computed."""
+    """A 門診 case made from a visit, plus the copay facts when d15/d40 are to be computed."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

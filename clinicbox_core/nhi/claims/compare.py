@@ -95,7 +95,7 @@ class DiffReport:
 
 
 def _zh(fmt: ClaimsFormat, model: type, fid: str) -> str:
-    return next((f.zh for f in specs_of(model) if f.id == fid), fid)  # type: ignore[arg-type]
+    return next((f.zh for f in specs_of(model) if f.id == fid), fid)
 
 
 def _summary(fmt: ClaimsFormat, legacy: dict[str, str], ours: dict[str, str]) -> list[FieldDiff]:
@@ -295,7 +295,8 @@ def compare(legacy: bytes, ours: bytes) -> DiffReport:
                 )
             )
     for x in only_a:
-        text = f"案件 {_label(x)}（{x.fields.get(pid)}，{x.fields.get(when)}）原系統有申報、本系統未申報"
+        who = f"{x.fields.get(pid)}，{x.fields.get(when)}"
+        text = f"案件 {_label(x)}（{who}）原系統有申報、本系統未申報"
         cases.append(
             CaseDiff(
                 "only_legacy",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from clinicbox_core.nhi.claims.build import BuildCase, BuildPharmacyCase, ClaimsHeader
 from clinicbox_core.nhi.claims.model import Case, OrderLine
@@ -105,7 +106,7 @@ def demo_clinic_month(
             orders.insert(0, _fee(fee.code, fee.ratio_p8))
         if not delegated:
             k = dispensed[day] = dispensed.get(day, 0) + 1
-            kind = "chronic" if (refill or slip) else "general"
+            kind: Literal["general", "chronic"] = "chronic" if (refill or slip) else "general"
             code = pharmacy_service_fee_code(day, "clinic_pharmacist", kind, drug_days, k)
             if code is not None and code in DEMO_POINTS:
                 orders.append(_fee(code))
@@ -114,10 +115,12 @@ def demo_clinic_month(
             exemption = "902"
         visit_day = day - timedelta(days=28) if refill else day
         case = Case(
-            d1=d1, d8="01", d9=format_roc_date(visit_day), d10=format_roc_date(day) if refill else None,
+            d1=d1, d8="01", d9=format_roc_date(visit_day),
+            d10=format_roc_date(day) if refill else None,
             d11=format_roc_date(birth), d3=demo_id(rng), d16="2" if refill else None,
             d17=_CLINIC if refill else "N", d18="N", d19=rng.choice(_ICD), d27=drug_days,
-            d28=None if refill else "1" if delegated else "0", d29="IC02" if refill else f"{i % 9000 + 1:04d}",
+            d28=None if refill else "1" if delegated else "0",
+            d29="IC02" if refill else f"{i % 9000 + 1:04d}",
             d30=doctor, d31=None if delegated else pharmacist,
             d44=84 if slip else None, d49=rng.choice(_NAMES), orders=tuple(orders),
         )  # fmt: skip
@@ -178,8 +181,10 @@ def demo_pharmacy_month(
         case = PharmacyCase(
             d1="2" if refill else "1", d3=demo_id(rng), d5=None if refill else "4",
             d6=format_roc_date(birth), d7=f"IC0{nth}" if nth else f"{i % 9000 + 1:04d}",
-            d8=rng.choice(_ICD), d13="01", d14=format_roc_date(day - timedelta(days=56 if refill else 0)),
-            d20=rng.choice(_NAMES), d21=_CLINIC, d22="04" if refill else "09", d23=format_roc_date(day),
+            d8=rng.choice(_ICD), d13="01",
+            d14=format_roc_date(day - timedelta(days=56 if refill else 0)),
+            d20=rng.choice(_NAMES), d21=_CLINIC, d22="04" if refill else "09",
+            d23=format_roc_date(day),
             d24=_CLINIC, d25=pharmacist, d30=drug_days, d35=str(nth) if nth else None,
             d36="3" if refill else None, d43="0012" if nth else None, orders=tuple(orders),
         )  # fmt: skip

@@ -49,7 +49,7 @@ def spec(
     """A pydantic ``Field`` (default ``None``) carrying one spec row (see :class:`FieldSpec`)."""
     return Field(
         default=None,
-        description=f"{zh} ({'＊' if required else '△'} {kind}{width}{', ' + page if page else ''})",
+        description=f"{zh} ({'＊' if required else '△'} {kind}{width}{', ' + page if page else ''})",  # noqa: E501
         json_schema_extra={
             "claims": {
                 "zh": zh,

@@ -194,14 +194,14 @@ RULES: dict[str, RuleDoc] = {
     ),
     "X-COPAY-CODE": RuleDoc(
         "error",
-        "部分負擔代號應為 {expected}（{rule}）",
-        "copay code should be {expected} ({rule})",
+        "部分負擔代號應為 {expected}（{basis}）",
+        "copay code should be {expected} ({basis})",
         "註10, copay.py",
     ),
     "X-COPAY": RuleDoc(
         "error",
-        "部分負擔點數應為 {expected}（{rule}）",
-        "copay should be {expected} ({rule})",
+        "部分負擔點數應為 {expected}（{basis}）",
+        "copay should be {expected} ({basis})",
         "註10, copay.py",
     ),
     "X-ADMIN-COPAY": RuleDoc(
@@ -228,7 +228,9 @@ RULES: dict[str, RuleDoc] = {
         "consultation code should be {expected} ({reason_en})",
         "支付標準 基層門診診察費, d28",
     ),
-    "X-D28": RuleDoc("error", "處方調劑方式 {detail}", "dispensing mode {detail}", "d28, 註11(1)(2)"),
+    "X-D28": RuleDoc(
+        "error", "處方調劑方式 {detail}", "dispensing mode {detail}", "d28, 註11(1)(2)"
+    ),
     "X-REFILL": RuleDoc(
         "error",
         "慢性病連續處方調劑 {detail}",

@@ -40,7 +40,7 @@ def case_label(fields: dict[str, str]) -> str:
 
 
 def zh_of(fmt: ClaimsFormat, model: type, field_id: str) -> str:
-    for f in specs_of(model):  # type: ignore[arg-type]
+    for f in specs_of(model):
         if f.id == field_id:
             return f.zh
     return field_id
@@ -159,7 +159,7 @@ def expected_copay(
     kind: VisitKind,
     drug_points: int,
 ) -> ExpectedCopay | None:
-    """The copay expected for a case claimed with 部分負擔代號 ``code``; ``None`` = not checkable."""
+    """The copay expected for a case claimed with d15 ``code``; ``None`` = not checkable."""
     if on is None or code is None:
         return None
     try:

@@ -93,7 +93,7 @@ class _Plan:
 @cache
 def _plans(fmt: ClaimsFormat, model: type) -> tuple[dict[str, _Plan], tuple[FieldSpec, ...]]:
     plans: dict[str, _Plan] = {}
-    for f in specs_of(model):  # type: ignore[arg-type]
+    for f in specs_of(model):
         plans[f.id] = _Plan(
             spec=f,
             is_name=f.id == fmt.name_field,
@@ -104,7 +104,7 @@ def _plans(fmt: ClaimsFormat, model: type) -> tuple[dict[str, _Plan], tuple[Fiel
             if f.kind == "dec"
             else None,
         )
-    required = tuple(f for f in specs_of(model) if f.required)  # type: ignore[arg-type]
+    required = tuple(f for f in specs_of(model) if f.required)
     return plans, required
 
 

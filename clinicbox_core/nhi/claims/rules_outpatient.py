@@ -233,7 +233,9 @@ def _check_d28(case: RawCase, label: str, out: list[Finding]) -> None:
         detail = "有交付調劑藥品應填 1 / delegated drug lines: 1"
     else:
         return
-    out.append(make("X-D28", case=label, case_index=case.index, field="d28", value=d28, detail=detail))
+    out.append(
+        make("X-D28", case=label, case_index=case.index, field="d28", value=d28, detail=detail)
+    )
 
 
 def _check_newborn(
@@ -287,7 +289,7 @@ def _check_copay(
                     field="d15",
                     value=d15,
                     expected="009",
-                    rule="d15 二",
+                    basis="d15 二",
                 )
             )
         return
@@ -303,7 +305,7 @@ def _check_copay(
                 field="d15",
                 value=d15,
                 expected=exp.code,
-                rule=exp.rule_id,
+                basis=exp.rule_id,
             )
         )
     d40 = to_int(v.get("d40"))
@@ -316,7 +318,7 @@ def _check_copay(
                 field="d40",
                 value=v.get("d40"),
                 expected=exp.amount,
-                rule=exp.rule_id,
+                basis=exp.rule_id,
             )
         )
     if to_int(v.get("d43")) != exp.admin and (exp.admin is not None or "d43" in v):
@@ -347,7 +349,7 @@ def _check_consultations(raw: RawFile, out: list[Finding]) -> None:
             band = consult_band(code, on)
             if band is None:
                 continue
-            index, delegated_code = band
+            bands, delegated_code = band
             wanted = dispensing_of(v.get("d28")) == "delegated"
             if delegated_code != wanted:
                 pair = _pair(code, on)
@@ -365,12 +367,12 @@ def _check_consultations(raw: RawFile, out: list[Finding]) -> None:
                         reason_en="per d28 " + v.get("d28", ""),
                     )
                 )
-            days.setdefault((v.get("d30", ""), v["d9"]), []).append((case, code, index, on))
+            days.setdefault((v.get("d30", ""), v["d9"]), []).append((case, code, bands, on))
     for (doctor, day), visits in days.items():
         allowed = Counter(_band_of_ordinal(n, visits[0][3]) for n in range(1, len(visits) + 1))
         used: Counter[int] = Counter()
-        for case, code, bands, _on in sorted(visits, key=lambda v: len(v[2])):
-            index = next((b for b in sorted(bands) if used[b] < allowed[b]), min(bands))
+        for case, code, covered, _on in sorted(visits, key=lambda v: len(v[2])):
+            index = next((b for b in sorted(covered) if used[b] < allowed[b]), min(covered))
             used[index] += 1
             if used[index] > allowed[index]:
                 out.append(

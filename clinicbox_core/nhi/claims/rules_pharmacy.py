@@ -190,7 +190,7 @@ def _check_copay(
                     field="d15",
                     value=d15,
                     expected="009",
-                    rule="d15 二",
+                    basis="d15 二",
                 )
             )
         return
@@ -214,7 +214,7 @@ def _check_copay(
                 field="d15",
                 value=d15,
                 expected=exp.code,
-                rule=exp.rule_id,
+                basis=exp.rule_id,
             )
         )
     d17 = to_int(v.get("d17"))
@@ -227,7 +227,7 @@ def _check_copay(
                 field="d17",
                 value=v.get("d17"),
                 expected=exp.amount,
-                rule=exp.rule_id,
+                basis=exp.rule_id,
             )
         )
     if to_int(v.get("d19")) != exp.admin and (exp.admin is not None or "d19" in v):

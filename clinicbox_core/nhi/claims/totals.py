@@ -40,7 +40,7 @@ def outpatient_order_points(total: Decimal, unit_price: Decimal, ratio: Decimal 
 def pharmacy_order_points(
     category: str, code: str, total: Decimal, unit_price: Decimal, ratio_text: str | None
 ) -> int:
-    """藥局 p9 from p1 醫令類別, p2 代號, p7 總量, p8 單價 and p6 支付成數 (text, e.g. ``'120'``)."""
+    """藥局 p9 from p1 醫令類別, p2 代號, p7 總量, p8 單價, p6 支付成數 (text: ``'120'``)."""
     amount = total * unit_price
     if category in {"2", "3", "9"} or (category == "4" and len(code) != 10):
         try:

@@ -79,7 +79,9 @@ def _section(
             if pos is None:
                 problems.append(("S-UNKNOWN", f"{where}/{tag}"))
                 continue
-            problems.append(("S-REPEAT" if tag in values or pos == last else "S-ORDER", f"{where}/{tag}"))
+            problems.append(
+                ("S-REPEAT" if tag in values or pos == last else "S-ORDER", f"{where}/{tag}")
+            )
         else:
             last = pos
         text = child.text
