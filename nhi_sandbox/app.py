@@ -23,6 +23,7 @@ from nhi_sandbox.services import (
     card,
     claims,
     eprescription,
+    ic_upload,
     medicloud,
     referral,
     virtual_card,
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 ROUTES: tuple[Route, ...] = (
     *card.ROUTES,
+    *ic_upload.ROUTES,
     *claims.ROUTES,
     *medicloud.ROUTES,
     *eprescription.ROUTES,

@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS ic_records (
   upload_id TEXT NOT NULL, idx INTEGER NOT NULL, status TEXT NOT NULL, codes TEXT NOT NULL,
   id_no TEXT, visit_dt TEXT, PRIMARY KEY (upload_id, idx));
 CREATE TABLE IF NOT EXISTS ic_keys (
-  record_key TEXT PRIMARY KEY, upload_id TEXT NOT NULL, idx INTEGER NOT NULL);
+  id_no TEXT NOT NULL, hospital TEXT NOT NULL, visit_time TEXT NOT NULL,
+  upload_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (id_no, hospital, visit_time));
 CREATE TABLE IF NOT EXISTS claims (
   receipt_no TEXT PRIMARY KEY, hospital_id TEXT NOT NULL, file_name TEXT NOT NULL,
   fee_month TEXT NOT NULL, appl_type TEXT NOT NULL, status TEXT NOT NULL,
