@@ -8,6 +8,7 @@ Examples::
     clinicbox card insert --name 王小明  # put a virtual NHI card into the demo reader
     clinicbox card remove
     clinicbox migrate --database-url sqlite+aiosqlite:///var/cloud/clinicbox.db
+    clinicbox nhi-sandbox --port 8090 --data-dir var/nhi-sandbox  # stand-in NHI services
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def _cmd_card(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_nhi_sandbox(args: argparse.Namespace) -> int:
+    from nhi_sandbox.__main__ import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinicbox", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -111,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sex", choices=["M", "F"])
     p.add_argument("--card-no", help="12-digit card number")
     p.set_defaults(func=_cmd_card)
+
+    from nhi_sandbox.__main__ import add_arguments
+
+    p = sub.add_parser("nhi-sandbox", help="run the NHI sandbox (stand-in NHI online services)")
+    add_arguments(p)
+    p.set_defaults(func=_cmd_nhi_sandbox)
     return parser
 
 
