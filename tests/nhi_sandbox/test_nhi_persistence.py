@@ -68,3 +68,23 @@ def test_seeded_population_is_deterministic_and_valid() -> None:
     states = {p.status for p in people}
     assert states == {"active", "cancelled", "expired", "uninsured", "exhausted"}
     assert any(m.chronic for p in people for v in p.visits for m in v.medications)
+
+
+def test_clinicbox_nhi_sandbox_command_serves(tmp_path: Path) -> None:
+    import json
+    import urllib.request
+
+    from clinicbox.runtime.ports import free_port
+
+    group = ProcessGroup(tmp_path / "logs")
+    port = free_port()
+    try:
+        group.python(
+            "cli-sandbox", "clinicbox.cli", "nhi-sandbox", "--port", str(port),
+            "--data-dir", str(tmp_path / "data"), ready_port=("127.0.0.1", port),
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}/sandbox/v1/Patients"
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            assert len(json.loads(resp.read())["patients"]) == 50
+    finally:
+        group.stop_all()
