@@ -16,7 +16,7 @@ from cloud_plane.nhi.eprescription import EPrescriptionClient, PrescriptionItem
 from cloud_plane.nhi.signer import CardIdentity
 from nhi_sandbox.seed import generate
 
-DRUG = PrescriptionItem(code="A015034100", frequency="TID", days=3, totalQuantity="9.0")
+DRUG = PrescriptionItem(code="A015034100", frequency="TID", days=3, total_quantity="9.0")
 
 
 async def test_state_persists_across_restart(tmp_path: Path) -> None:
@@ -88,3 +88,20 @@ def test_clinicbox_nhi_sandbox_command_serves(tmp_path: Path) -> None:
             assert len(json.loads(resp.read())["patients"]) == 50
     finally:
         group.stop_all()
+
+
+async def test_unreachable_service_is_nhi_unavailable() -> None:
+    from clinicbox.runtime.ports import free_port
+    from cloud_plane.nhi.errors import NhiUnavailable
+    from cloud_plane.nhi.settings import NhiSettings
+
+    settings = NhiSettings.for_base_url(
+        f"http://127.0.0.1:{free_port()}",
+        hospital_id="3501200000",
+        sam_id="000035012000",
+        sam_secret="x",
+    )
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(NhiUnavailable) as exc:
+            await CardServiceClient(session, settings).treatment_number_no_card("A123456789")
+    assert exc.value.nhi_code is None and exc.value.status == 503

@@ -15,7 +15,7 @@ from cloud_plane.nhi.referral import ReferralClient
 from cloud_plane.nhi.signer import CardIdentity
 from cloud_plane.nhi.virtual_card import VirtualCardClient
 
-DRUG = PrescriptionItem(code="A034286100", frequency="QD", days=28, totalQuantity="28.0")
+DRUG = PrescriptionItem(code="A034286100", frequency="QD", days=28, total_quantity="28.0")
 
 
 async def test_medicloud_shows_seeded_history(
