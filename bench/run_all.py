@@ -8,6 +8,7 @@ import sys
 BENCHES = [
     ["bench.visit_throughput", "--visits", "400"],
     ["bench.card_to_page", "--cards", "200"],
+    ["bench.claims_build"],
 ]
 
 
