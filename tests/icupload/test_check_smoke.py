@@ -10,7 +10,7 @@ _OK = (
     "<M06>A223456788</M06><M07>01</M07><M11>1130515093000</M11><M12>1</M12><M13>0001</M13>"
     "<M14>ABCDEF</M14><M15>AB12345678901234567C</M15><M35>J069</M35><M44>450</M44>"
     "<M45>50</M45></MB1><MB2><D01>1130515093000</D01><D02>1</D02><D03>001</D03>"
-    "<D06>A040011100</D06><D09>3</D09><D10>9.0</D10></MB2></MB></REC>"
+    "<D06>A040011100</D06><D09>3</D09><D10>9.0</D10><D11>SIG</D11></MB2></MB></REC>"
 )
 
 
@@ -29,6 +29,7 @@ def test_clean_record_is_accepted() -> None:
 def test_abnormal_record_with_normal_seq_is_rejected_with_nhi_message() -> None:
     bad = _OK.replace("<H01>A</H01>", "<H01>B</H01>").replace("<M01>SAM0000001</M01>", "")
     bad = bad.replace("<M02>339926420000</M02>", "").replace("<M14>ABCDEF</M14>", "")
+    bad = bad.replace("<D11>SIG</D11>", "")
     [result] = check_upload(_file(bad))
     assert not result.accepted
     assert [(e.code, e.field) for e in result.errors] == [("AD02", "M13")]

@@ -93,13 +93,15 @@ def check_upload(
         p, key = rec.profile, rec.key
         if received_at is not None:
             issues += _time_issues(rec.get(p.visit_time) or "", p.visit_time, received_at)
-        if rec.kind.correction:
+        if key in seen:
+            issues.append(Issue("C001", p.visit_time))
+        elif rec.kind.correction:
             if uploaded and key not in uploaded:
                 code = "Y010" if rec.kind.abnormal else "Y009"
                 issues.append(Issue(code, p.data_format))
             elif key in accepted:
                 issues.append(Issue("C002", p.data_format))
-        elif key in seen or key in uploaded:
+        elif key in uploaded:
             issues.append(Issue("C001", p.visit_time))
         seen.add(key)
         errors = tuple(_err(i) for i in issues)

@@ -220,7 +220,9 @@ def _check_orders(rec: IcRecord, p: Profile) -> Iterator[Issue]:
         otime = f.get(p.order_time)
         if otime and vtime and otime != vtime:
             yield Issue("BE", p.order_time, i, "醫令時間與就診日期時間不一致")
-        if not rec.kind.abnormal and v is Version.V1 and not f.get(p.order_signature):
+        # 1.0 附件一: A79 V for 資料格式 1/3; 2.0 by analogy, except 虛擬醫令 (public code).
+        signed = v is Version.V1 or cls not in ("G", "H", "J", "K")
+        if not rec.kind.abnormal and signed and not f.get(p.order_signature):
             yield Issue("AA", p.order_signature, i)
         yield from (_order_v1(f, cls, i) if v is Version.V1 else _order_v2(f, cls, i, m20))
         seq = f.get("D03") if v is Version.V2 else None
@@ -244,6 +246,8 @@ def _order_v1(f: Mapping[str, str], cls: str, i: int) -> Iterator[Issue]:
             yield Issue("AA", "A76", i)
         elif days is not None and not 0 < days <= 92:
             yield Issue("AA01" if days == 0 else "AD", "A76", i, str(days))
+    if get("A77") is None:
+        yield Issue("AA", "A77", i)  # 總量: "0" for virtual orders (項次 42), never absent
     pair = V1_CLASS_TO_A78.get(cls)
     a78 = get("A78")
     if pair is not None and a78 is not None and a78 not in pair[0]:
