@@ -35,9 +35,7 @@ def test_the_unmutated_record_passes(version: Version) -> None:
     assert _codes(_record(version)) == set()
 
 
-@pytest.mark.parametrize(
-    ("version", "field"), [(v, f) for v in Version for f in REQUIRED[v]]
-)
+@pytest.mark.parametrize(("version", "field"), [(v, f) for v in Version for f in REQUIRED[v]])
 def test_each_required_field_removed_is_aa(version: Version, field: str) -> None:
     rec = _record(version)
     mutated = replace(rec, mb1={k: v for k, v in rec.mb1.items() if k != field})
