@@ -68,6 +68,7 @@ ic_upload_records = Table(
     Column("sam_id", String(12), nullable=True),
     Column("signature", String(256), nullable=True),  # 安全簽章
     Column("treatment_id", String(20), nullable=True),  # 就醫識別碼
+    Column("order_signatures", JSON, nullable=False),  # 處方簽章 per NHI order, in order
     Column("rejections", JSON, nullable=False),  # latest [{code, field, message}]
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

@@ -1,4 +1,4 @@
-"""Mutation tests: every required field removed, every field over-long or of the wrong type is caught."""
+"""Mutation tests: each required field removed, over-long or of the wrong type is caught."""
 
 from __future__ import annotations
 

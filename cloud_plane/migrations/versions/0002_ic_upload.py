@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("sam_id", sa.String(length=12), nullable=True),
         sa.Column("signature", sa.String(length=256), nullable=True),
         sa.Column("treatment_id", sa.String(length=20), nullable=True),
+        sa.Column("order_signatures", sa.JSON(), nullable=False),
         sa.Column("rejections", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
