@@ -186,3 +186,57 @@ def expected_copay(
     if level is InstitutionLevel.PHARMACY or code[:1] in {"D", "H", "S"}:
         return ExpectedCopay(due.code_d15, due.total, None, row.rule_id)
     return None  # hospital-level or programme codes (A.., K00, Z00 ...): not modelled
+
+
+def check_copay_fields(
+    exp: ExpectedCopay,
+    fields: dict[str, str],
+    *,
+    amount_field: str,
+    admin_field: str,
+    label: str,
+    idx: int,
+    out: list[Finding],
+) -> None:
+    """Compare a case's copay code (d15), amount and 行政協助 amount with the rule's expectation.
+
+    The fields are named differently in the two formats: 門診 d40 / d43, 藥局 d17 / d19."""
+    d15 = fields.get("d15")
+    if exp.code is not None and exp.code != d15:
+        out.append(
+            make(
+                "X-COPAY-CODE",
+                case=label,
+                case_index=idx,
+                field="d15",
+                value=d15,
+                expected=exp.code,
+                basis=exp.rule_id,
+            )
+        )
+    amount = to_int(fields.get(amount_field))
+    if amount is not None and amount != exp.amount:
+        out.append(
+            make(
+                "X-COPAY",
+                case=label,
+                case_index=idx,
+                field=amount_field,
+                value=fields.get(amount_field),
+                expected=exp.amount,
+                basis=exp.rule_id,
+            )
+        )
+    if to_int(fields.get(admin_field)) != exp.admin and (
+        exp.admin is not None or admin_field in fields
+    ):
+        out.append(
+            make(
+                "X-ADMIN-COPAY",
+                case=label,
+                case_index=idx,
+                field=admin_field,
+                value=fields.get(admin_field),
+                expected=exp.admin if exp.admin is not None else "空白",
+            )
+        )

@@ -18,6 +18,7 @@ from clinicbox_core.nhi.claims.findings import Finding, make
 from clinicbox_core.nhi.claims.formats import OUTPATIENT, outpatient_group
 from clinicbox_core.nhi.claims.rules_common import (
     case_label,
+    check_copay_fields,
     check_orders,
     check_serials,
     check_totals,
@@ -296,43 +297,7 @@ def _check_copay(
     exp = expected_copay(d9, d15, _level(d1), _kind(d1), drugs)
     if exp is None:
         return
-    if exp.code is not None and exp.code != d15:
-        out.append(
-            make(
-                "X-COPAY-CODE",
-                case=label,
-                case_index=idx,
-                field="d15",
-                value=d15,
-                expected=exp.code,
-                basis=exp.rule_id,
-            )
-        )
-    d40 = to_int(v.get("d40"))
-    if d40 is not None and d40 != exp.amount:
-        out.append(
-            make(
-                "X-COPAY",
-                case=label,
-                case_index=idx,
-                field="d40",
-                value=v.get("d40"),
-                expected=exp.amount,
-                basis=exp.rule_id,
-            )
-        )
-    if to_int(v.get("d43")) != exp.admin and (exp.admin is not None or "d43" in v):
-        expected = exp.admin if exp.admin is not None else "空白"
-        out.append(
-            make(
-                "X-ADMIN-COPAY",
-                case=label,
-                case_index=idx,
-                field="d43",
-                value=v.get("d43"),
-                expected=expected,
-            )
-        )
+    check_copay_fields(exp, v, amount_field="d40", admin_field="d43", label=label, idx=idx, out=out)
 
 
 def _check_consultations(raw: RawFile, out: list[Finding]) -> None:

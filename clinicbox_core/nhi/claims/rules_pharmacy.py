@@ -13,6 +13,7 @@ from clinicbox_core.nhi.claims.findings import Finding, make
 from clinicbox_core.nhi.claims.formats import PHARMACY, pharmacy_group
 from clinicbox_core.nhi.claims.rules_common import (
     case_label,
+    check_copay_fields,
     check_orders,
     check_serials,
     check_totals,
@@ -205,42 +206,7 @@ def _check_copay(
     )
     if exp is None:
         return
-    if exp.code is not None and exp.code != d15:
-        out.append(
-            make(
-                "X-COPAY-CODE",
-                case=label,
-                case_index=idx,
-                field="d15",
-                value=d15,
-                expected=exp.code,
-                basis=exp.rule_id,
-            )
-        )
-    d17 = to_int(v.get("d17"))
-    if d17 is not None and d17 != exp.amount:
-        out.append(
-            make(
-                "X-COPAY",
-                case=label,
-                case_index=idx,
-                field="d17",
-                value=v.get("d17"),
-                expected=exp.amount,
-                basis=exp.rule_id,
-            )
-        )
-    if to_int(v.get("d19")) != exp.admin and (exp.admin is not None or "d19" in v):
-        out.append(
-            make(
-                "X-ADMIN-COPAY",
-                case=label,
-                case_index=idx,
-                field="d19",
-                value=v.get("d19"),
-                expected=exp.admin if exp.admin is not None else "空白",
-            )
-        )
+    check_copay_fields(exp, v, amount_field="d17", admin_field="d19", label=label, idx=idx, out=out)
 
 
 def check_pharmacy(raw: RawFile, out: list[Finding]) -> None:
