@@ -226,13 +226,18 @@ class DemoStack:
         )
 
     def start_all(self) -> None:
+        """Start everything; if any step fails, stop what already runs and re-raise."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.start_broker()
-        self.start_devices()
-        self.prepare_database()
-        self.start_cloud()
-        self.start_box()
-        self.write_state()
+        try:
+            self.start_broker()
+            self.start_devices()
+            self.prepare_database()
+            self.start_cloud()
+            self.start_box()
+            self.write_state()
+        except BaseException:
+            self.stop_all()
+            raise
 
     def stop_all(self) -> None:
         self.group.stop_all()
