@@ -240,3 +240,31 @@ def check_copay_fields(
                 expected=exp.admin if exp.admin is not None else "空白",
             )
         )
+
+
+def check_supplement_reason(
+    t5: str | None, fields: dict[str, str], field: str, *, label: str, idx: int, out: list[Finding]
+) -> None:
+    """補報原因 is required on a 補報 file (t5=2) and absent on a 送核 file (t5=1); the field is
+    d12 in 門診 files and d4 in 藥局 files."""
+    if t5 == "2" and field not in fields:
+        out.append(
+            make(
+                "X-SUPPLEMENT",
+                case=label,
+                case_index=idx,
+                field=field,
+                detail="補報案件必填 / required when t5=2",
+            )
+        )
+    if t5 == "1" and field in fields:
+        out.append(
+            make(
+                "X-SUPPLEMENT",
+                case=label,
+                case_index=idx,
+                field=field,
+                value=fields[field],
+                detail="送核案件免填 / not for t5=1",
+            )
+        )

@@ -21,6 +21,7 @@ from clinicbox_core.nhi.claims.rules_common import (
     check_copay_fields,
     check_orders,
     check_serials,
+    check_supplement_reason,
     check_totals,
     expected_copay,
     zh_of,
@@ -180,27 +181,7 @@ def _check_case(case: RawCase, t5: str | None, out: list[Finding]) -> None:
                 detail="早於就醫日期 / before the visit date",
             )
         )
-    if t5 == "2" and "d12" not in v:
-        out.append(
-            make(
-                "X-SUPPLEMENT",
-                case=label,
-                case_index=idx,
-                field="d12",
-                detail="補報案件必填 / required when t5=2",
-            )
-        )
-    if t5 == "1" and "d12" in v:
-        out.append(
-            make(
-                "X-SUPPLEMENT",
-                case=label,
-                case_index=idx,
-                field="d12",
-                value=v["d12"],
-                detail="送核案件免填 / not for t5=1",
-            )
-        )
+    check_supplement_reason(t5, v, "d12", label=label, idx=idx, out=out)
     if "d16" in v and v.get("d17") in (None, "N"):
         out.append(
             make(

@@ -16,6 +16,7 @@ from clinicbox_core.nhi.claims.rules_common import (
     check_copay_fields,
     check_orders,
     check_serials,
+    check_supplement_reason,
     check_totals,
     expected_copay,
     zh_of,
@@ -95,27 +96,7 @@ def _check_case(case: RawCase, t5: str | None, out: list[Finding]) -> None:
     birth = parse_birth(v.get("d6", ""))
     if on and birth and (birth > on or on.year - birth.year >= 150):
         out.append(make("X-BIRTH", case=label, case_index=idx, field="d6", value=v.get("d6")))
-    if t5 == "2" and "d4" not in v:
-        out.append(
-            make(
-                "X-SUPPLEMENT",
-                case=label,
-                case_index=idx,
-                field="d4",
-                detail="補報案件必填 / required when t5=2",
-            )
-        )
-    if t5 == "1" and "d4" in v:
-        out.append(
-            make(
-                "X-SUPPLEMENT",
-                case=label,
-                case_index=idx,
-                field="d4",
-                value=v["d4"],
-                detail="送核案件免填 / not for t5=1",
-            )
-        )
+    check_supplement_reason(t5, v, "d4", label=label, idx=idx, out=out)
     d1 = v.get("d1", "")
     if d1 == "2":
         for fid in ("d22", "d35", "d36"):
