@@ -1,8 +1,9 @@
 """``clinicbox demo``: the whole system on one machine, with a demo clinic.
 
-Starts, in order: certificates, a Mosquitto with TLS on a free port, pcscd with the virtual
-reader, the virtual NHI card (vpcd), the virtual ESC/POS printer (TCP 9100 when free), the cloud
-on SQLite migrated and seeded with the demo clinics, and the demo clinic's box. Prints the URL and
+Starts, in order: certificates, a Mosquitto with TLS on a free port, a private pcscd whose
+virtual reader listens on a free port (so a test run on the same machine keeps its own reader),
+the virtual NHI card (vpcd), the virtual ESC/POS printer (TCP 9100 when free), the cloud on
+SQLite migrated and seeded with the demo clinics, and the demo clinic's box. Prints the URL and
 the logins, writes ``<workdir>/demo.json`` for ``clinicbox card ...``, and on Ctrl-C stops every
 child cleanly (reverse order).
 """
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
 from clinicbox.runtime.mosquitto import MosquittoBroker
+from clinicbox.runtime.pcscd_private import PrivatePcscd
 from clinicbox.runtime.ports import free_port, port_open
 from clinicbox.runtime.processes import ProcessGroup
 from cloud_plane.seed.demo import DemoInfo
@@ -64,6 +67,7 @@ class DemoStack:
         self.printer_http_port = free_port()
         self.db_path = self.workdir / "cloud" / "clinicbox.db"
         self.info: DemoInfo | None = None
+        self.pcscd: PrivatePcscd | None = None
 
     @property
     def url(self) -> str:
@@ -89,8 +93,14 @@ class DemoStack:
         self.broker = broker
 
     def start_devices(self) -> None:
-        from clinicbox.runtime.pcscd import ensure_pcscd
+        from clinicbox.runtime.pcscd import SOCKET_ENV, PcscdUnavailable, ensure_pcscd
+        from clinicbox.runtime.pcscd_private import start_private_pcscd
 
+        if not os.environ.get(SOCKET_ENV):  # tests bring their own; a lone demo starts one
+            try:
+                self.pcscd = start_private_pcscd(self.workdir / "pcscd")
+            except PcscdUnavailable as exc:
+                print(f"demo: using the system pcscd ({exc})", file=sys.stderr)
         ensure_pcscd()
         self.group.python(
             "card",
@@ -243,6 +253,9 @@ class DemoStack:
         self.group.stop_all()
         if self.broker is not None:
             self.broker.stop()
+        if self.pcscd is not None:
+            self.pcscd.stop()
+            self.pcscd = None
 
 
 def _banner(stack: DemoStack) -> str:

@@ -1,6 +1,6 @@
 """A small HTTP control process that holds the demo's virtual NHI card slot.
 
-``python -m devsim.card_control --control-port N [--vpcd-port 35963]`` keeps one
+``python -m devsim.card_control --control-port N [--vpcd-port P]`` keeps one
 :class:`~devsim.vpcd_slot.VirtualCardSlot` and lets the demo, ``clinicbox card insert/remove``
 and the tests move a card in and out of pcscd's virtual reader:
 
@@ -42,7 +42,7 @@ from clinicbox_core.errors import ClinicboxError, DeviceError, ValidationFailed
 from clinicbox_core.nhi.card import NhiCardBasic
 from clinicbox_core.nhi.roc_date import format_roc_date
 from devsim.nhi_card import ATR_NHI_SLJ52G, ForeignCard, VirtualNhiCard, demo_card
-from devsim.vpcd_protocol import VPCD_DEFAULT_PORT, VirtualCard
+from devsim.vpcd_protocol import VirtualCard
 from devsim.vpcd_slot import VirtualCardSlot
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ async def control(
     return reply
 
 
-async def serve(host: str, port: int, vpcd_host: str, vpcd_port: int) -> None:
+async def serve(host: str, port: int, vpcd_host: str, vpcd_port: int | None) -> None:
     """Run the control API until SIGINT/SIGTERM; the card is removed on the way out."""
     slot = VirtualCardSlot(vpcd_host, vpcd_port)
     runner = web.AppRunner(build_app(CardControl(slot)))
@@ -237,7 +237,7 @@ async def serve(host: str, port: int, vpcd_host: str, vpcd_port: int) -> None:
         loop.add_signal_handler(signum, stopping.set)
     try:
         await web.TCPSite(runner, host, port).start()
-        log.info("card control on http://%s:%d (vpcd %s:%d)", host, port, vpcd_host, vpcd_port)
+        log.info("card control on http://%s:%d (vpcd %s:%d)", host, port, vpcd_host, slot.port)
         await stopping.wait()
     finally:
         with contextlib.suppress(Exception):
@@ -250,7 +250,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--control-port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--vpcd-host", default="127.0.0.1")
-    parser.add_argument("--vpcd-port", type=int, default=VPCD_DEFAULT_PORT)
+    parser.add_argument(
+        "--vpcd-port", type=int, default=None, help="default: $CLINICBOX_VPCD_PORT or 35963"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     asyncio.run(serve(args.host, args.control_port, args.vpcd_host, args.vpcd_port))

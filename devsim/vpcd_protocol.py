@@ -15,7 +15,6 @@ import struct
 from enum import IntEnum
 from typing import Protocol
 
-VPCD_DEFAULT_PORT = 35963
 MAX_FRAME = 0xFFFF
 
 

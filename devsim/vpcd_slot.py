@@ -17,10 +17,9 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 
-from clinicbox.runtime.pcscd import ensure_pcscd, wait_card_state
+from clinicbox.runtime.pcscd import ensure_pcscd, vpcd_port, wait_card_state
 from clinicbox_core.errors import DeviceError
 from devsim.vpcd_protocol import (
-    VPCD_DEFAULT_PORT,
     CardPulled,
     Control,
     SocketOptions,
@@ -32,10 +31,18 @@ from devsim.vpcd_protocol import (
 
 log = logging.getLogger(__name__)
 
-# pcscd names the readers of vpcd's slots (ports 35963, 35964) like this, per
-# /etc/reader.conf.d/vpcd ("Virtual PCD", CHANNELID 0x8C7B = 35963).
+# pcscd names the readers of vpcd's two slots (ports p and p+1; p = 35963 for the system pcscd's
+# /etc/reader.conf.d/vpcd, CHANNELID 0x8C7B, or a private pcscd's port) like this.
 VPCD_READER_SLOT0 = "Virtual PCD 00 00"
-VPCD_READERS = {VPCD_DEFAULT_PORT: VPCD_READER_SLOT0, VPCD_DEFAULT_PORT + 1: "Virtual PCD 00 01"}
+VPCD_READER_SLOT1 = "Virtual PCD 00 01"
+
+
+def reader_for_port(port: int) -> str | None:
+    """The reader name pcscd shows for a local vpcd slot port, if the port is one of ours."""
+    first = vpcd_port()
+    return {first: VPCD_READER_SLOT0, first + 1: VPCD_READER_SLOT1}.get(port)
+
+
 # A removal is noticed at pcscd's next driver poll (every 400 ms); allow for a few.
 REMOVAL_TIMEOUT = 3.0
 POWER_UP_GRACE = 1.0  # seconds; pcscd powers a new card up within ~1 ms of seeing it
@@ -53,16 +60,16 @@ class VirtualCardSlot:
     def __init__(
         self,
         host: str = "127.0.0.1",
-        port: int = VPCD_DEFAULT_PORT,
+        port: int | None = None,
         *,
         accept_timeout: float = 5.0,
         reader: str | None = None,
         quickack: bool = True,
     ) -> None:
         self.host = host
-        self.port = port
+        self.port = vpcd_port() if port is None else port
         self.accept_timeout = accept_timeout
-        self.reader = reader or (VPCD_READERS.get(port) if host == "127.0.0.1" else None)
+        self.reader = reader or (reader_for_port(self.port) if host == "127.0.0.1" else None)
         self.quickack = quickack  # off only to measure what it saves (devsim.nhi_card_latency)
         self._card: VirtualCard | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -199,7 +206,7 @@ class VirtualCardSlot:
 
 @contextlib.asynccontextmanager
 async def card_slot(
-    host: str = "127.0.0.1", port: int = VPCD_DEFAULT_PORT
+    host: str = "127.0.0.1", port: int | None = None
 ) -> AsyncIterator[VirtualCardSlot]:
     """Ensure pcscd runs and yield an empty slot; whatever card is in it is removed on exit.
 
@@ -212,7 +219,7 @@ async def card_slot(
 
 @contextlib.asynccontextmanager
 async def inserted_card(
-    card: VirtualCard, host: str = "127.0.0.1", port: int = VPCD_DEFAULT_PORT
+    card: VirtualCard, host: str = "127.0.0.1", port: int | None = None
 ) -> AsyncIterator[VirtualCardSlot]:
     """Ensure pcscd runs, insert ``card`` and yield the slot; the card is removed on exit."""
     async with card_slot(host, port) as slot:

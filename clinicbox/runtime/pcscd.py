@@ -4,11 +4,15 @@ pcscd is a system singleton; on the box an init system starts it, here there is 
 demo and the tests start it themselves (``pcscd`` daemonizes and stays up for everyone). The
 virtual reader "Virtual PCD" comes from vsmartcard-vpcd's /etc/reader.conf.d/vpcd.
 
+When ``PCSCLITE_CSOCK_NAME`` is set, a private pcscd (:mod:`clinicbox.runtime.pcscd_private`)
+owned by whoever set it is used instead, and nothing here starts the system one.
+
 Blocking (it waits for pcscd): call it from a thread when on an event loop.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +22,9 @@ from pathlib import Path
 from clinicbox_core.errors import DeviceError
 
 VIRTUAL_READER = "Virtual PCD"
+SOCKET_ENV = "PCSCLITE_CSOCK_NAME"  # pcsc-lite's own: which daemon socket a client talks to
+VPCD_PORT_ENV = "CLINICBOX_VPCD_PORT"  # ours: the first vpcd slot's TCP port (devsim's default)
+SYSTEM_VPCD_PORT = 35963  # vsmartcard-vpcd's /etc/reader.conf.d/vpcd (CHANNELID 0x8C7B)
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 BOOTSTRAP_HINT = "run scripts/bootstrap.sh (installs pcscd and vsmartcard-vpcd)"
 
@@ -35,6 +42,12 @@ def _pcscd_binary() -> str:
     if not VPCD_DRIVER.exists():
         raise PcscdUnavailable(detail=f"vsmartcard-vpcd is not installed: {BOOTSTRAP_HINT}")
     return found
+
+
+def vpcd_port() -> int:
+    """The first vpcd slot's TCP port: the private pcscd's when one is in use, else the system's."""
+    value = os.environ.get(VPCD_PORT_ENV)
+    return int(value) if value else SYSTEM_VPCD_PORT
 
 
 def list_readers() -> list[str] | None:
@@ -79,7 +92,7 @@ def ensure_pcscd(timeout: float = 10.0, reader: str = VIRTUAL_READER) -> None:
     """Start pcscd if nothing answers, then wait until a reader named ``reader`` is listed."""
     binary = _pcscd_binary()
     readers = list_readers()
-    if readers is None:
+    if readers is None and not os.environ.get(SOCKET_ENV):
         _start_pcscd(binary)
     deadline = time.monotonic() + timeout
     while True:

@@ -1,6 +1,6 @@
 """Fixtures for the card tests: the real pcscd + vpcd slot and a running CardService.
 
-pcscd and the vpcd port are machine-wide singletons; the reusable part lives in
+pcscd is private to this test run (tests/conftest.py); the reusable part lives in
 ``devsim.vpcd_slot.card_slot()`` (any test directory can ``async with card_slot() as slot``),
 these fixtures only wrap it. The slot is emptied on teardown even when a test fails.
 """

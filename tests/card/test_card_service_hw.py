@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from clinicbox.runtime.pcscd import ensure_pcscd
+from clinicbox.runtime.pcscd_private import active_private_pcscd
 from clinicbox_core.contracts.messages import CardInserted, CardRemoved
 from clinicbox_core.nhi.card import NhiCardBasic
 from devsim.nhi_card import ATR_NHI_SLJ52G, ForeignCard, VirtualNhiCard, demo_card
@@ -170,12 +171,19 @@ async def test_service_survives_a_pcscd_restart(
 ) -> None:
     await slot.insert(VirtualNhiCard(demo_card()))
     assert isinstance(await card_events.next_event(), CardInserted)
-    pids = (await asyncio.to_thread(subprocess.check_output, ["pgrep", "-x", "pcscd"])).split()
-    for pid in pids:
-        os.kill(int(pid), signal.SIGTERM)
+    private = active_private_pcscd()
+    if private is not None:  # this test run's own pcscd (tests/conftest.py)
+        await asyncio.to_thread(private.terminate)
+    else:
+        pids = await asyncio.to_thread(subprocess.check_output, ["pgrep", "-x", "pcscd"])
+        for pid in pids.split():
+            os.kill(int(pid), signal.SIGTERM)
     # losing PC/SC counts as the card leaving
     assert await card_events.next_event() == CardRemoved(reader=VPCD_READER_SLOT0)
-    await asyncio.to_thread(ensure_pcscd)
+    if private is not None:
+        await asyncio.to_thread(private.restart)
+    else:
+        await asyncio.to_thread(ensure_pcscd)
     await slot.insert(VirtualNhiCard(CHEN))
     event = await card_events.next_event()
     assert isinstance(event, CardInserted)

@@ -1,0 +1,38 @@
+"""Session-wide set-up shared by every test directory: a private pcscd for this test run.
+
+pcscd and its vpcd reader are machine-wide singletons; a second test run or ``make demo`` on the
+same machine would put cards into this run's reader. Each run therefore starts its own pcscd
+(:mod:`clinicbox.runtime.pcscd_private`) before any test touches PC/SC, and every process the
+tests start inherits it through the environment. Without root (no mount namespace) the system
+pcscd is used, as before. An already-exported ``PCSCLITE_CSOCK_NAME`` is respected.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import pytest
+
+from clinicbox.runtime.pcscd import SOCKET_ENV, PcscdUnavailable
+from clinicbox.runtime.pcscd_private import PrivatePcscd, start_private_pcscd
+
+_private: PrivatePcscd | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _private
+    if os.environ.get(SOCKET_ENV):
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="clinicbox-pcscd-"))
+    try:
+        _private = start_private_pcscd(workdir)
+    except PcscdUnavailable as exc:
+        warnings.warn(f"using the system pcscd: {exc}", stacklevel=1)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _private is not None:
+        _private.stop()
