@@ -23,7 +23,7 @@ from cloud_plane.web.live import LiveHub
 from cloud_plane.web.middleware import auth_middleware, csrf_middleware, session_middleware
 from cloud_plane.web.render import setup_templates
 from cloud_plane.web.sessions import SessionCodec, master_key_from_secret
-from cloud_plane.web.views import api, auth, billing, desk, events, visit
+from cloud_plane.web.views import api, auth, billing, desk, events, reports, visit
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 HEARTBEAT_S: Final = 15.0
@@ -98,6 +98,9 @@ def _routes() -> list[web.RouteDef]:
         web.post("/visits/{visit_id}/settle", billing.do_settle, name="bill_settle"),
         web.post("/visits/{visit_id}/print", billing.do_print, name="bill_print"),
         web.get("/visits/{visit_id}/prints", billing.prints_fragment, name="bill_prints"),
+        # 經營報表 reports (clinic admin)
+        web.get("/reports", reports.show_reports, name="reports"),
+        web.get("/reports.csv", reports.download_csv, name="reports_csv"),
         # JSON for search-as-you-type
         web.get("/api/icd10", api.icd10, name="api_icd10"),
         web.get("/api/drugs", api.drugs, name="api_drugs"),

@@ -8,8 +8,10 @@ the field the error names, so nothing they entered is lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -17,6 +19,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from clinicbox_core.errors import ValidationFailed
+from clinicbox_core.nhi.roc_date import parse_roc_date
 
 CSRF_FIELD: Final = "_csrf"
 #: Never sent back to the browser when a form is shown again.
@@ -111,3 +114,23 @@ def decimal(values: Mapping[str, str], name: str) -> Decimal:
 
 def optional_decimal(values: Mapping[str, str], name: str) -> Decimal | None:
     return decimal(values, name) if values.get(name, "").strip() else None
+
+
+def date_value(values: Mapping[str, str], name: str) -> date:
+    """A date typed as ``YYYY-MM-DD``, ``YYYYMMDD`` or ROC ``YYYMMDD``/``YYY-MM-DD``/``YYY/MM/DD``
+    (what front-desk staff type from an NHI card or a form)."""
+    text = required(values, name)
+    try:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+            y, m, d = (int(p) for p in text.split("-"))
+            return date(y, m, d)
+        if re.fullmatch(r"\d{8}", text):
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        if re.fullmatch(r"\d{2,3}[-/.]\d{1,2}[-/.]\d{1,2}", text):
+            y, m, d = (int(p) for p in re.split(r"[-/.]", text))
+            return date(y + 1911, m, d)
+        if re.fullmatch(r"\d{6,7}", text):
+            return parse_roc_date(text.zfill(7))
+    except ValueError as exc:
+        raise ValidationFailed("error.field.bad_date", field=name) from exc
+    raise ValidationFailed("error.field.bad_date", field=name)

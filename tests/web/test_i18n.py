@@ -8,8 +8,10 @@ from pathlib import Path
 
 from clinicbox_core.contracts.messages import PrintResult
 from cloud_plane.services.models import Session, VisitStatus
+from cloud_plane.services.reports import GroupBy
 from cloud_plane.web.i18n import LOCALE_DIR, Catalogue
 from cloud_plane.web.views.billing import DISPATCH_FAILED, PRINT_KINDS
+from cloud_plane.web.views.reports import COLUMNS as REPORT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "cloud_plane" / "templates"
@@ -34,6 +36,8 @@ DYNAMIC = {
     "print.status.": ["queued", "sent", "done", "failed"],
     "print.reason.": ["unknown", DISPATCH_FAILED, "offline", "timeout", "paper_out", "cover_open",
                       "render_failed", "device"],
+    "report.group.": [g.value for g in GroupBy],
+    "report.col.": list(REPORT_COLUMNS),
 }  # fmt: skip
 NOT_FIELDS = {"_csrf", "next", "q", "kind", "viewport"}
 

@@ -6,15 +6,12 @@ fragment the page's script fetches when a ``visit.*`` live event arrives).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import date
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from clinicbox_core.errors import ValidationFailed
-from clinicbox_core.nhi.roc_date import parse_roc_date
 from cloud_plane.services.auth import get_tenant, list_doctors
 from cloud_plane.services.clock import clinic_day, utc_now
 from cloud_plane.services.models import PatientInput, Session
@@ -22,7 +19,7 @@ from cloud_plane.services.patients import create_patient, get_patient, search_pa
 from cloud_plane.services.registration import cancel_visit, queue, register
 from cloud_plane.web import keys, options
 from cloud_plane.web.boxes import tenant_boxes
-from cloud_plane.web.forms import Forms, form_post, integer, optional, required
+from cloud_plane.web.forms import Forms, date_value, form_post, integer, optional, required
 from cloud_plane.web.live import VISIT_CREATED, VISIT_UPDATED
 from cloud_plane.web.middleware import current_actor, see_other
 from cloud_plane.web.render import render
@@ -110,30 +107,11 @@ async def do_register(request: web.Request) -> web.StreamResponse:
     return see_other(f"/desk?registered={visit.id}")
 
 
-def parse_birth_date(text: str) -> date:
-    """``YYYY-MM-DD``, ``YYYYMMDD`` or ROC ``YYYMMDD``/``YYY-MM-DD``/``YYY/MM/DD``."""
-    text = text.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-            y, m, d = (int(p) for p in text.split("-"))
-            return date(y, m, d)
-        if re.fullmatch(r"\d{8}", text):
-            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        if re.fullmatch(r"\d{2,3}[-/.]\d{1,2}[-/.]\d{1,2}", text):
-            y, m, d = (int(p) for p in re.split(r"[-/.]", text))
-            return date(y + 1911, m, d)
-        if re.fullmatch(r"\d{6,7}", text):
-            return parse_roc_date(text.zfill(7))
-    except ValueError as exc:
-        raise ValidationFailed("error.field.bad_date", field="birth_date") from exc
-    raise ValidationFailed("error.field.bad_date", field="birth_date")
-
-
 def patient_input(values: Mapping[str, str]) -> PatientInput:
     """The typed patient, or ``ValidationFailed`` naming the first field that is wrong."""
     name = required(values, "name")
     sex = required(values, "sex")
-    born = parse_birth_date(required(values, "birth_date"))
+    born = date_value(values, "birth_date")
     if born > clinic_day(utc_now()):
         raise ValidationFailed("error.field.future_date", field="birth_date")
     try:
