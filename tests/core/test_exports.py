@@ -19,6 +19,8 @@ OWNED_MODULES = [
     "clinicbox_core.nhi.roc_date",
     "clinicbox_core.printdoc.documents",
     "clinicbox_core.printdoc.wrap",
+    "clinicbox_core.prescription.payload",
+    "clinicbox_core.prescription.qr_codec",
 ]
 
 
