@@ -54,6 +54,11 @@ class BoxSettings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     card: CardSettings = Field(default_factory=CardSettings)
     printers: list[PrinterSettings] = Field(default_factory=list)
+    clock_offset_file: Path | None = Field(
+        default=None,
+        description="tests only: a file holding seconds added to the box's wall clock "
+        "(see edge_agent.clock); unset in production",
+    )
 
     @classmethod
     def from_file(cls, path: Path) -> BoxSettings:

@@ -26,6 +26,7 @@ from clinicbox_core.contracts import (
 )
 from edge_agent.card.errors import CardReadError
 from edge_agent.card.service import CardService
+from edge_agent.clock import WallClock
 from edge_agent.config import BoxSettings
 from edge_agent.link import CloudLink
 from edge_agent.outbox import AsyncOutbox
@@ -56,7 +57,9 @@ class BoxDaemon:
     @classmethod
     async def create(cls, settings: BoxSettings) -> BoxDaemon:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        outbox = await AsyncOutbox.open(settings.data_dir / "outbox.db", settings.box_id)
+        outbox = await AsyncOutbox.open(
+            settings.data_dir / "outbox.db", settings.box_id, WallClock(settings.clock_offset_file)
+        )
         return cls(settings, outbox)
 
     async def on_card_error(self, error: CardReadError) -> None:

@@ -28,6 +28,10 @@ from clinicbox_core.errors import ValidationFailed
 CA_VALIDITY = dt.timedelta(days=3650)
 LEAF_VALIDITY = dt.timedelta(days=825)
 RENEW_BEFORE = dt.timedelta(days=30)
+# Certificates are valid from two days before issue: a box whose wall clock steps back (dead RTC
+# battery, NTP correction; the clock fault test steps it back an hour) must still accept a
+# certificate issued moments ago, and the broker must still accept the box's.
+BACKDATE = dt.timedelta(days=2)
 _IDENTITY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -77,7 +81,7 @@ class Pki:
             .issuer_name(name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_before(now - BACKDATE)
             .not_valid_after(now + CA_VALIDITY)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(
@@ -170,7 +174,7 @@ def _leaf(
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_before(now - BACKDATE)
         .not_valid_after(min(now + LEAF_VALIDITY, ca_cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)

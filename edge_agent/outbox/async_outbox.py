@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from clinicbox_core.contracts import Event
 from clinicbox_core.contracts.messages import EventBody
+from edge_agent.clock import SYSTEM_CLOCK, WallClock
 from edge_agent.outbox.outbox import Outbox
 
 T = TypeVar("T")
@@ -27,11 +28,11 @@ class AsyncOutbox:
         self._executor = executor
 
     @classmethod
-    async def open(cls, path: Path, box_id: str) -> AsyncOutbox:
+    async def open(cls, path: Path, box_id: str, clock: WallClock = SYSTEM_CLOCK) -> AsyncOutbox:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-writer")
         loop = asyncio.get_running_loop()
         try:
-            outbox = await loop.run_in_executor(executor, Outbox, path, box_id)
+            outbox = await loop.run_in_executor(executor, Outbox, path, box_id, clock)
         except BaseException:
             executor.shutdown(wait=False)
             raise

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from clinicbox_core.contracts import Event
 from clinicbox_core.contracts.messages import EventBody
+from edge_agent.clock import SYSTEM_CLOCK, WallClock
 from edge_agent.outbox import queries
 from edge_agent.outbox.errors import AckBeyondLastSeq, OutboxBelongsToOtherBox
 from edge_agent.outbox.schema import migrate
@@ -32,10 +33,11 @@ BUSY_TIMEOUT_MS = 5000
 class Outbox:
     """Durable, ordered store of the events this box has not yet had acknowledged."""
 
-    def __init__(self, path: Path, box_id: str) -> None:
+    def __init__(self, path: Path, box_id: str, clock: WallClock = SYSTEM_CLOCK) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.box_id = box_id
+        self.clock = clock
         self._lock = threading.Lock()
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db = Database(conn, execute_plugins=False)
@@ -72,7 +74,7 @@ class Outbox:
         """Store a new event with the next seq; once this returns the event is durable."""
         with self._write() as c:
             (seq,) = c.execute(queries.COUNTER_NEXT_SEQ).fetchone()
-            event = Event(box_id=self.box_id, seq=int(seq), body=body)
+            event = Event(box_id=self.box_id, seq=int(seq), occurred_at=self.clock.now(), body=body)
             c.execute(
                 queries.EVENT_INSERT, (event.seq, str(event.event_id), event.model_dump_json())
             )

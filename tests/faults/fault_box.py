@@ -22,6 +22,7 @@ from clinicbox_core.contracts.messages import EventBody
 from clinicbox_core.nhi.card import NhiCardBasic
 from clinicbox_core.nhi.id_number import check_digit
 from clinicbox_core.settings_models import MqttSettings
+from edge_agent.clock import WallClock
 from edge_agent.config import BoxSettings
 from edge_agent.link import CloudLink
 from edge_agent.outbox import AsyncOutbox
@@ -63,7 +64,7 @@ async def main(args: argparse.Namespace) -> int:
             reconnect_max_s=0.5,
         ),
     )
-    outbox = await AsyncOutbox.open(args.outbox, args.box_id)
+    outbox = await AsyncOutbox.open(args.outbox, args.box_id, WallClock(args.clock_file))
 
     async def on_command(command: Command) -> CommandResult:
         return CommandResult(command_id=command.command_id, box_id=args.box_id, ok=True)
@@ -109,6 +110,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--pace", type=float, default=0.0, help="seconds between events")
     p.add_argument("--every", type=int, default=10, help="print a line every N events")
     p.add_argument("--ack-timeout", type=float, default=1.5)
+    p.add_argument("--clock-file", type=Path, default=None, help="see edge_agent.clock")
     return p.parse_args(argv)
 
 

@@ -94,6 +94,7 @@ def box_process(
     pace_s: float = 0.0,
     port: int | None = None,
     env: dict[str, str] | None = None,
+    clock_file: Path | None = None,
 ) -> subprocess.Popen[str]:
     """Start ``tests.faults.fault_box`` (a real box: outbox + link) as its own process."""
     cert = broker.client_cert(box_id)
@@ -112,6 +113,8 @@ def box_process(
         f"--kind={kind}",
         f"--pace={pace_s}",
     ]
+    if clock_file is not None:
+        args.append(f"--clock-file={clock_file}")
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.Popen(args, cwd=REPO, env=full_env, stdout=subprocess.PIPE, text=True)
 
