@@ -111,13 +111,17 @@ def run(
             finally:
                 os._exit(1)
         os.close(write_fd)
+        reader = os.fdopen(read_fd)
+        first = ""
+        if rng.random() < 0.8:  # mostly once it is writing; sometimes while it opens
+            first = reader.readline()
         time.sleep(rng.uniform(0.0, max_delay_s))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         if not os.WIFSIGNALED(status):
             totals["child_failed"] += 1  # it died on its own: a bug, not our kill
-        with os.fdopen(read_fd) as fh:
-            data = fh.read()
+        with reader:
+            data = first + reader.read()
         # a line cut by the kill is not a returned seq
         returned = [int(x) for x in data.split("\n")[:-1] if x]
         returned_total += len(returned)
