@@ -68,10 +68,16 @@ class DemoStack:
         self.db_path = self.workdir / "cloud" / "clinicbox.db"
         self.info: DemoInfo | None = None
         self.pcscd: PrivatePcscd | None = None
+        self.box_http_port = free_port()  # the box's continuity pages
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def box_url(self) -> str:
+        """The box's own pages (continuity mode)."""
+        return f"http://127.0.0.1:{self.box_http_port}"
 
     @property
     def printer_url(self) -> str:
@@ -202,6 +208,15 @@ class DemoStack:
             {
                 "mqtt": self._mqtt_section(DEMO_BOX),
                 "card": {"reader_filter": "Virtual PCD"},
+                "continuity": {
+                    "enabled": True,
+                    "http_host": "127.0.0.1",
+                    "http_port": self.box_http_port,
+                    "cloud_url": self.url,
+                    "key_file": str(self.workdir / "box.continuity.key"),
+                    "probe_interval_s": 1.0,
+                    "report_interval_s": 2.0,
+                },
                 "[printers]": {
                     "name": "virtual-escpos",
                     "backend": "network",
@@ -229,6 +244,7 @@ class DemoStack:
             "card_control_url": self.card_control_url,
             "printer_url": self.printer_url,
             "printer_port": self.printer_port,
+            "box_url": self.box_url,
             "logins": self.logins(),
         }
         (self.workdir / "demo.json").write_text(

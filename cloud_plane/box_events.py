@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clinicbox_core.contracts import BoxReported, CardInserted, Event, PrintResult
 from cloud_plane.boxlink import EventHandler, after_commit
+from cloud_plane.continuity.apply_visit import apply_record
 from cloud_plane.db.tables_clinic import tenants
 from cloud_plane.services.printing import record_print_result
 from cloud_plane.services.registration import register_from_card
-from cloud_plane.web.live import BOX_STATUS, PRINT_UPDATED, VISIT_CREATED, LiveHub
+from cloud_plane.web.live import BOX_STATUS, PRINT_UPDATED, VISIT_CREATED, VISIT_UPDATED, LiveHub
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class BoxEventHandlers:
             "card.inserted": self.card_inserted,
             "card.removed": self.card_removed,
             "print.result": self.print_result,
+            "continuity.record": self.continuity_record,
         }
 
     async def card_inserted(self, conn: AsyncConnection, tenant: str, event: Event) -> None:
@@ -69,6 +71,15 @@ class BoxEventHandlers:
             return
         data = {"visit_id": row.visit_id, "job_id": str(row.job_id), "status": row.status}
         after_commit(conn, lambda: self.live.publish(tenant_id, PRINT_UPDATED, data))
+
+    async def continuity_record(self, conn: AsyncConnection, tenant: str, event: Event) -> None:
+        """Offline work from the box (see :mod:`cloud_plane.continuity.apply`)."""
+        visit_id = await apply_record(conn, tenant, event)
+        tenant_id = await _tenant_id(conn, tenant)
+        if visit_id is None or tenant_id is None:
+            return
+        data = {"visit_id": visit_id, "box_id": event.box_id}
+        after_commit(conn, lambda: self.live.publish(tenant_id, VISIT_UPDATED, data))
 
     async def reported(self, tenant: str, reported: BoxReported) -> None:
         async with self.engine.connect() as conn:

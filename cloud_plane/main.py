@@ -13,10 +13,11 @@ import signal
 
 from aiohttp import web
 
-from clinicbox_core.contracts import CommandResult
+from clinicbox_core.contracts import BoxReported, CommandResult
 from cloud_plane.box_events import BoxEventHandlers
 from cloud_plane.boxlink import BoxInbox
 from cloud_plane.config import CloudSettings
+from cloud_plane.continuity.publisher import WorkingSetPublisher
 from cloud_plane.db.engine import create_engine
 from cloud_plane.db.schema import check_schema
 from cloud_plane.live_bridge import LIVE_FILTER, LiveBridge
@@ -51,16 +52,24 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     live = LiveHub()
     handlers = BoxEventHandlers(live, engine)
     bridge = LiveBridge(live, origin=settings.mqtt_client_id)
+    publishers: list[WorkingSetPublisher] = []
+
+    async def on_reported(tenant: str, reported: BoxReported) -> None:
+        await handlers.reported(tenant, reported)
+        for publisher in publishers:
+            await publisher.on_reported(tenant, reported)
+
     inbox = BoxInbox(
         engine,
         settings.mqtt,
         settings.mqtt_client_id,
         handlers.table(),
         on_command_result=_log_command_result,
-        on_reported=handlers.reported,
+        on_reported=on_reported,
         extra_subscriptions={LIVE_FILTER: bridge.receive},
     )
     bridge.attach(inbox)
+    publishers.append(WorkingSetPublisher(engine, inbox))
     app = create_app(
         settings, engine, print_dispatcher=MqttPrintDispatcher(inbox, engine), live=live
     )

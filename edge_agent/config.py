@@ -45,6 +45,43 @@ class PrinterSettings(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class ContinuitySettings(BaseModel):
+    """Continuity mode: the box keeps a working set and serves the clinic's pages on the LAN
+    when the cloud cannot be reached (docs/continuity.md)."""
+
+    enabled: bool = Field(default=False, description="keep a working set and serve pages")
+    http_host: str = Field(default="0.0.0.0", description="LAN address the pages listen on")
+    http_port: int = Field(default=8090, ge=1, le=65535)
+    public_url: str | None = Field(
+        default=None,
+        description="the URL clinic PCs use to reach the box (reported to the cloud); "
+        "default http://<http_host>:<http_port>",
+    )
+    cloud_url: str | None = Field(
+        default=None,
+        description="the cloud's web address: health probe and where browsers go back to",
+    )
+    key_file: Path | None = Field(
+        default=None,
+        description="SQLCipher key of the working set (hex, created when absent); keep it "
+        "outside data_dir; default <data_dir>/../continuity.key",
+    )
+    session_secret: str = Field(
+        default="", description="signs the box pages' session cookies; empty = random per start"
+    )
+    probe_interval_s: float = Field(default=3.0, gt=0, description="cloud health probe period")
+    probe_timeout_s: float = Field(default=2.0, gt=0)
+    failures_to_switch: int = Field(
+        default=2, ge=1, description="failed probes in a row before continuity mode starts"
+    )
+    report_interval_s: float = Field(
+        default=10.0, gt=0, description="how often the working-set state is reported"
+    )
+    collect_interval_s: float = Field(
+        default=1.0, gt=0, description="how often offline work is moved to the outbox"
+    )
+
+
 class BoxSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLINICBOX_BOX__", env_nested_delimiter="__")
 
@@ -59,6 +96,7 @@ class BoxSettings(BaseSettings):
         description="tests only: a file holding seconds added to the box's wall clock "
         "(see edge_agent.clock); unset in production",
     )
+    continuity: ContinuitySettings = Field(default_factory=ContinuitySettings)
 
     @classmethod
     def from_file(cls, path: Path) -> BoxSettings:

@@ -23,11 +23,14 @@ from clinicbox_core.contracts import (
     CommandResult,
     PrintJob,
     PrintResult,
+    WorkingSetPart,
+    WorkingSetResync,
 )
 from edge_agent.card.errors import CardReadError
 from edge_agent.card.service import CardService
 from edge_agent.clock import WallClock
 from edge_agent.config import BoxSettings
+from edge_agent.continuity.manager import ContinuityService
 from edge_agent.link import CloudLink
 from edge_agent.outbox import AsyncOutbox
 from edge_agent.print_ledger import PrintLedger
@@ -45,12 +48,23 @@ class BoxDaemon:
         self.cards = CardService(
             settings.card, self.on_card_event, self.on_card_error, on_readers=self.on_readers
         )
+        self.continuity: ContinuityService | None = None
+        if settings.continuity.enabled:
+            self.continuity = ContinuityService(
+                settings,
+                outbox,
+                printer=self._print_local,
+                link_up=lambda: self.link.connected,
+                report=self._report,
+                notify=lambda: self.link.notify(),
+            )
         self.link = CloudLink(
             settings,
             outbox,
             self.on_command,
             software_version=__version__,
             readers=lambda: self.cards.readers,
+            extras=self.continuity.reported_extras if self.continuity is not None else None,
         )
         self._stopping = asyncio.Event()
 
@@ -70,7 +84,16 @@ class BoxDaemon:
         if self.link.connected:
             await self.link.report()
 
+    async def _report(self) -> None:
+        if self.link.connected:
+            await self.link.report()
+
     async def on_card_event(self, body: CardInserted | CardRemoved) -> None:
+        if self.continuity is not None and self.continuity.active:
+            if isinstance(body, CardInserted):  # registered on the box, shipped as a record
+                visit_id = await self.continuity.card_inserted(body)
+                log.info("card check-in in continuity mode: visit %d on the box", visit_id)
+            return
         event = await self.outbox.append(body)
         log.info("card event %s seq=%d", body.type, event.seq)
         self.link.notify()
@@ -86,6 +109,18 @@ class BoxDaemon:
                 error_code=result.reason,
                 detail=result.detail,
             )
+        if isinstance(body, WorkingSetPart | WorkingSetResync) and self.continuity is not None:
+            if isinstance(body, WorkingSetPart):
+                outcome = await self.continuity.on_part(body)
+            else:
+                await self.continuity.resync()
+                outcome = "rebuild requested"
+            return CommandResult(
+                command_id=command.command_id,
+                box_id=self.settings.box_id,
+                ok=True,
+                detail=outcome,
+            )
         return CommandResult(
             command_id=command.command_id,
             box_id=self.settings.box_id,
@@ -93,6 +128,16 @@ class BoxDaemon:
             error_code="unsupported_command",
             detail=body.type,
         )
+
+    async def _print_local(self, job: PrintJob) -> PrintResult:
+        """A print from the box's own pages: once per job id, recorded on the box (not sent as
+        a ``print.result`` event: the job travels to the cloud inside its visit's record)."""
+        previous = await asyncio.to_thread(self.ledger.done, job.job_id)
+        if previous is not None:
+            return previous
+        result = await self.printers.print(job)
+        await asyncio.to_thread(self.ledger.record, result)
+        return result
 
     async def _print_once(self, job: PrintJob) -> PrintResult:
         previous = await asyncio.to_thread(self.ledger.done, job.job_id)
@@ -110,10 +155,14 @@ class BoxDaemon:
 
     async def run(self) -> None:
         ready = self.settings.data_dir / "ready"
+        if self.continuity is not None:
+            await self.continuity.start()
         tasks = [
             asyncio.create_task(self.link.run(), name="link"),
             asyncio.create_task(self.cards.run(), name="cards"),
         ]
+        if self.continuity is not None:
+            tasks.append(asyncio.create_task(self.continuity.run(), name="continuity"))
         ready.write_text("ok\n", encoding="utf-8")
         log.info("box %s of %s running", self.settings.box_id, self.settings.tenant)
         try:
@@ -126,6 +175,8 @@ class BoxDaemon:
             ready.unlink(missing_ok=True)
             self.cards.stop()
             await self.link.stop()
+            if self.continuity is not None:
+                await self.continuity.stop()
             for task in tasks:
                 task.cancel()
             for task in tasks:

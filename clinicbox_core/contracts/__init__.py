@@ -1,5 +1,11 @@
 """The MQTT contract between boxes and the cloud: topics and versioned message models."""
 
+from clinicbox_core.contracts.continuity import (
+    ContinuityRecord,
+    WorkingSetPart,
+    WorkingSetResync,
+    WorkingSetState,
+)
 from clinicbox_core.contracts.messages import (
     SCHEMA_VERSION,
     BoxReported,
@@ -24,11 +30,15 @@ __all__ = [
     "Channel",
     "Command",
     "CommandResult",
+    "ContinuityRecord",
     "Event",
     "OutboxAck",
     "PrintJob",
     "PrintResult",
     "Topic",
+    "WorkingSetPart",
+    "WorkingSetResync",
+    "WorkingSetState",
     "cloud_shared_subscription",
     "parse_command",
     "parse_event",

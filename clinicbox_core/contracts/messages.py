@@ -16,6 +16,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from clinicbox_core.contracts.continuity import (
+    ContinuityRecord,
+    WorkingSetPart,
+    WorkingSetResync,
+    WorkingSetState,
+)
 from clinicbox_core.nhi.card import NhiCardBasic
 from clinicbox_core.printdoc import PrintDocument
 
@@ -54,7 +60,9 @@ class PrintResult(_Msg):
     detail: str | None = None
 
 
-EventBody = Annotated[CardInserted | CardRemoved | PrintResult, Field(discriminator="type")]
+EventBody = Annotated[
+    CardInserted | CardRemoved | PrintResult | ContinuityRecord, Field(discriminator="type")
+]
 
 
 class Event(_Msg):
@@ -83,7 +91,9 @@ class OutboxAck(_Msg):
     upto_seq: int = Field(ge=0)
 
 
-CommandBody = Annotated[PrintJob | OutboxAck, Field(discriminator="type")]
+CommandBody = Annotated[
+    PrintJob | OutboxAck | WorkingSetPart | WorkingSetResync, Field(discriminator="type")
+]
 
 
 class Command(_Msg):
@@ -116,6 +126,8 @@ class BoxReported(_Msg):
     software_version: str = ""
     readers: list[str] = Field(default_factory=list)
     outbox_depth: int = 0
+    continuity_url: str | None = None  # the box's LAN address for continuity mode
+    working_set: WorkingSetState | None = None
     at: datetime = Field(default_factory=_now)
 
 

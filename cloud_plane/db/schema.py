@@ -8,6 +8,8 @@ newer than its own ``SCHEMA_VERSION`` (an unsafe rollback), or on one never migr
 Changelog:
     1  initial clinic, reference-data and box-link tables
     2  IC-card data upload tables (additive; compat stays 1)
+    3  continuity: offline id map, conflict review list, staff.offline_allowed,
+       ic_upload_records.made_up_later (additive; compat stays 1)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox_core.errors import ClinicboxError
 from cloud_plane.db.tables_clinic import schema_info
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_COMPAT_VERSION = 1
 
 

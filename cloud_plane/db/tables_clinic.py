@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 from cloud_plane.db.metadata import metadata
@@ -78,6 +79,8 @@ staff = Table(
     Column("password_hash", String(200), nullable=False),  # argon2id
     Column("national_id", String(10), nullable=True),  # d30 醫師 / d31 藥師 ID
     Column("active", Boolean, nullable=False, default=True),
+    # may sign in on the box in continuity mode (the box then holds this hash as a verifier)
+    Column("offline_allowed", Boolean, nullable=False, default=True, server_default=true()),
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("tenant_id", "username", name="uq_staff_tenant_username"),
 )

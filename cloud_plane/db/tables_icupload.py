@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 from cloud_plane.db.metadata import metadata
@@ -70,6 +72,8 @@ ic_upload_records = Table(
     Column("treatment_id", String(20), nullable=True),  # 就醫識別碼
     Column("order_signatures", JSON, nullable=False),  # 處方簽章 per NHI order, in order
     Column("rejections", JSON, nullable=False),  # latest [{code, field, message}]
+    # 補登: the visit was made on the box in continuity mode and reached the cloud later
+    Column("made_up_later", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("tenant_id", "visit_id", name="uq_ic_upload_records_visit"),

@@ -162,6 +162,23 @@ async def record_card_write(
     return IcUploadRecord.from_row(row)
 
 
+async def queue_made_up_later(
+    conn: AsyncConnection, actor: Actor, visit_id: int, *, now: datetime | None = None
+) -> IcUploadRecord | None:
+    """Queue the upload of a visit made on the box in continuity mode (補登), flagged
+    ``made_up_later``; ``None`` when the visit is not billed yet. Idempotent per visit."""
+    require_role(actor, *ALLOWED)
+    now = now or utc_now()
+    visit = await get_row(conn, actor, visits, visit_id, key="error.visit.not_found")
+    if visit.status not in UPLOADABLE_VISIT_STATUSES:
+        return None
+    where = (R.c.tenant_id == actor.tenant_id, R.c.visit_id == visit_id)
+    if (await conn.execute(select(R.c.id).where(*where))).first() is None:
+        await _new_records(conn, actor, [visit], now)
+    await conn.execute(update(R).where(*where).values(made_up_later=True, updated_at=now))
+    return IcUploadRecord.from_row((await conn.execute(select(R).where(*where))).one())
+
+
 async def queue_ic_records_for_day(
     conn: AsyncConnection, actor: Actor, day: date, *, now: datetime | None = None
 ) -> list[IcUploadRecord]:

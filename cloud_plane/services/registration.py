@@ -189,9 +189,12 @@ async def register_from_card(
     box_id: str,
     card: NhiCardBasic,
     now: datetime | None = None,
+    *,
+    abnormal_code: str | None = None,
 ) -> Visit:
     """Card check-in at a box: the patient (created on first sight) gets a visit with the clinic's
-    default doctor and department; an open visit of today is returned instead of a second one."""
+    default doctor and department; an open visit of today is returned instead of a second one.
+    ``abnormal_code``: the box registers in continuity mode (no 就醫序號 can be obtained)."""
     actor = await system_actor(conn, tenant_slug, box_id)
     now = now or utc_now()
     patient = await upsert_from_card(conn, actor, card)
@@ -216,6 +219,7 @@ async def register_from_card(
         doctor_id=doctor.id,
         department=tenant.default_department,
         source="card",
+        abnormal_code=abnormal_code,
         now=now,
     )
 

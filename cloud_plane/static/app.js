@@ -156,9 +156,55 @@
     });
   }
 
+  // Continuity mode. In the cloud: remember the clinic box's LAN address and go there (same
+  // path) when the cloud stops answering. On the box: come back once the cloud answers again and
+  // every offline record has reached it, unless something typed here is not saved yet.
+  var CONTINUITY_KEY = "clinicbox.continuity_url";
+  var PROBE_MS = 3000;
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); });
+  }
+
+  function startContinuity() {
+    var body = document.body;
+    var page = body.dataset.page;
+    var dirty = false;
+    document.addEventListener("input", function () { dirty = true; });
+    document.addEventListener("submit", function () { dirty = false; });
+    if (body.dataset.continuity === "box") {
+      setInterval(function () {
+        getJson("/continuity/status?path=" + encodeURIComponent(location.pathname))
+          .then(function (s) {
+            var back = document.getElementById("continuity-back");
+            if (back) back.hidden = !s.cloud_ok;
+            if (s.cloud_ok && s.pending === 0 && s.back_url && !dirty) location.href = s.back_url;
+          })
+          .catch(function () { /* the box itself is restarting: try again */ });
+      }, PROBE_MS);
+      return;
+    }
+    if (page === "login" || page === "error") return;
+    getJson("/api/continuity").then(function (d) {
+      if (d.url) localStorage.setItem(CONTINUITY_KEY, d.url);
+    }).catch(function () {});
+    var failures = 0;
+    setInterval(function () {
+      getJson("/healthz").then(function () { failures = 0; }).catch(function () {
+        failures += 1;
+        var url = localStorage.getItem(CONTINUITY_KEY);
+        if (failures >= 2 && url) {
+          location.href = url.replace(/\/$/, "") + location.pathname + location.search;
+        }
+      });
+    }, PROBE_MS);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     startAccessKeys();
     startLive();
     startSearch();
+    startContinuity();
   });
 })();

@@ -12,10 +12,14 @@ from pathlib import Path
 from typing import Final
 
 from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_plane.config import CloudSettings
+from cloud_plane.web import continuity as continuity_web
 from cloud_plane.web import keys
+from cloud_plane.web.continuity import ContinuityView
 from cloud_plane.web.dispatch import PrintDispatcher
 from cloud_plane.web.errors import error_middleware
 from cloud_plane.web.i18n import DEFAULT_LANG, Catalogue
@@ -39,6 +43,7 @@ def create_app(
     live: LiveHub,
     heartbeat_s: float = HEARTBEAT_S,
     lang: str = DEFAULT_LANG,
+    continuity: ContinuityView | None = None,
 ) -> web.Application:
     """The web application; the caller owns ``engine`` and ``live`` (and closes the engine)."""
     app = web.Application(
@@ -55,6 +60,9 @@ def create_app(
     app[keys.HEARTBEAT_S] = heartbeat_s
     setup_templates(app, catalogue)
     app.router.add_routes(_routes())
+    if continuity is not None:
+        app[keys.CONTINUITY] = continuity
+        app.router.add_get("/continuity/status", continuity_web.status, name="continuity_status")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     app.on_shutdown.append(_close_streams)
     app.on_response_prepare.append(_security_headers)
@@ -106,12 +114,19 @@ def _routes() -> list[web.RouteDef]:
         web.get("/api/drugs", api.drugs, name="api_drugs"),
         web.get("/api/patients", api.patients, name="api_patients"),
         web.get("/api/visits/{visit_id}", api.visit_detail, name="api_visit"),
+        web.get("/api/continuity", continuity_web.box_address, name="api_continuity"),
         # live updates
         web.get("/events", events.events, name="events"),
     ]
 
 
 async def _healthz(request: web.Request) -> web.StreamResponse:
+    """200 when the database answers, 503 otherwise (clinic pages and boxes probe this)."""
+    try:
+        async with request.app[keys.ENGINE].connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError):
+        return web.json_response({"ok": False}, status=503)
     return web.json_response({"ok": True})
 
 

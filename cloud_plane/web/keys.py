@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +20,8 @@ DISPATCHER = web.AppKey[PrintDispatcher]("print_dispatcher")
 LIVE = web.AppKey("live", LiveHub)
 CATALOGUE = web.AppKey("catalogue", Catalogue)
 CODEC = web.AppKey("session_codec", SessionCodec)
+#: Present on the box only (continuity mode), see :mod:`cloud_plane.web.continuity`.
+CONTINUITY = web.AppKey[Any]("continuity")
 #: Seconds between SSE heartbeat comments (15 in production; tests may shorten it).
 HEARTBEAT_S = web.AppKey("sse_heartbeat_s", float)
 

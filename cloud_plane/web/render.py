@@ -69,6 +69,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "staff_name": person.get("staff_name", ""),
         "tenant_name": person.get("tenant_name", ""),
         "request_path": request.path,
+        "continuity": request.app.get(keys.CONTINUITY),
     }
 
 

@@ -24,6 +24,7 @@ import contextlib
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -72,6 +73,7 @@ class CloudLink:
         connect_timeout_s: float = 10.0,
         software_version: str = "",
         readers: Callable[[], list[str]] | None = None,
+        extras: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         if window < 1:
             raise ValueError("window must be >= 1")
@@ -84,6 +86,7 @@ class CloudLink:
         self.connect_timeout_s = connect_timeout_s
         self.software_version = software_version
         self._readers = readers
+        self._extras = extras  # more BoxReported fields (continuity: URL, working set)
         box, tenant = settings.box_id, settings.tenant
         self.evt_topic = str(Topic(tenant, box, Channel.EVT))
         self.cmd_topic = str(Topic(tenant, box, Channel.CMD))
@@ -244,6 +247,7 @@ class CloudLink:
             software_version=self.software_version,
             readers=self._readers() if self._readers is not None else [],
             outbox_depth=depth,
+            **(self._extras() if self._extras is not None else {}),
         )
 
     async def _publish_reported(self, client: aiomqtt.Client, *, online: bool) -> None:

@@ -19,6 +19,7 @@ from cloud_plane.services.patients import create_patient, get_patient, search_pa
 from cloud_plane.services.registration import cancel_visit, queue, register
 from cloud_plane.web import keys, options
 from cloud_plane.web.boxes import tenant_boxes
+from cloud_plane.web.continuity import default_abnormal_code
 from cloud_plane.web.forms import Forms, date_value, form_post, integer, optional, required
 from cloud_plane.web.live import VISIT_CREATED, VISIT_UPDATED
 from cloud_plane.web.middleware import current_actor, see_other
@@ -101,7 +102,7 @@ async def do_register(request: web.Request) -> web.StreamResponse:
             department=department,
             visit_type=visit_type,
             session=session,
-            abnormal_code=optional(values, "abnormal_code"),
+            abnormal_code=optional(values, "abnormal_code") or default_abnormal_code(request),
         )
     publish_visit(request, VISIT_CREATED, visit)
     return see_other(f"/desk?registered={visit.id}")
