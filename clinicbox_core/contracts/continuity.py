@@ -41,6 +41,7 @@ class WorkingSetPart(_Msg):
     part: int = Field(ge=1)
     parts: int = Field(ge=1)
     ref_hash: str = Field(description="digest of the reference tables (staff, settings, drugs)")
+    global_hash: str = Field(default="", description="digest of the shared NHI tables")
     tables: dict[str, list[Row]]
 
 
@@ -73,6 +74,7 @@ class WorkingSetState(_Msg):
 
     version: int = 0
     ref_hash: str = ""
+    global_hash: str = ""
     rows: int = 0
     size_bytes: int = 0
     synced_at: datetime | None = None

@@ -11,7 +11,10 @@ cloud process that receives the report (one per message: shared subscription) an
 * a **delta** with the patients changed since the box's version, re-reading the last
   :data:`OVERLAP` audit ids as well (on PostgreSQL ids can commit out of order; rows are full
   state, so sending one twice is harmless); the reference tables ride along only when their
-  digest differs from the box's, checked at least every ``ref_check_s``.
+  digest differs from the box's, checked at least every ``ref_check_s`` (such a check also
+  sends a small delta with the counters: the box's ``synced_at``, hence its reported
+  staleness, advances at least that often while it is online); the shared NHI tables only
+  when the box's digest of them differs.
 
 Each build goes out as :class:`WorkingSetPart` commands of at most ``max_rows`` rows.
 """
@@ -27,7 +30,7 @@ from typing import Final, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from clinicbox_core.contracts import BoxReported, Command, WorkingSetPart
+from clinicbox_core.contracts import BoxReported, Command, WorkingSetPart, WorkingSetState
 from cloud_plane.continuity import working_set as ws
 from cloud_plane.db.tables_clinic import tenants
 from cloud_plane.services.clock import clinic_day, utc_now
@@ -94,9 +97,7 @@ class WorkingSetPublisher:
             if tenant_id is None:
                 return
             version = await ws.current_version(conn)
-            build = await self._plan(
-                conn, box, int(tenant_id), state.version, state.ref_hash, version
-            )
+            build = await self._plan(conn, box, int(tenant_id), state, version)
         if build is None:
             return
         mode, from_version, built = build
@@ -107,32 +108,35 @@ class WorkingSetPublisher:
         conn: AsyncConnection,
         box: str,
         tenant_id: int,
-        have: int,
-        have_ref: str,
+        state: WorkingSetState,
         version: int,
     ) -> tuple[str, int, ws.WorkingSet] | None:
         today = clinic_day(utc_now())
+        have, have_ref = state.version, state.ref_hash
+        shared = state.global_hash != await ws.global_hash(conn)
         now = time.monotonic()
         rebuild = have == 0 or have > version
         ids: list[int] = []
         if not rebuild and version > have:
-            ids = await ws.touched_patients(conn, tenant_id, max(0, have - OVERLAP), version)
+            after = max(0, have - 1 - OVERLAP)
+            ids = await ws.touched_patients(conn, tenant_id, after, version - 1)
             rebuild = len(ids) > self.max_delta_patients
         if rebuild:
             if now - self._rebuilt_at.get(box, -1e9) < self.rebuild_retry_s:
                 return None
             self._rebuilt_at[box] = now
-            return "rebuild", 0, await ws.build(conn, tenant_id, today, version=version)
+            built = await ws.build(conn, tenant_id, today, version=version, include_global=shared)
+            return "rebuild", 0, built
         ref_due = now - self._ref_checked_at.get(box, -1e9) >= self.ref_check_s
-        if not ids and not ref_due:
+        if not ids and not ref_due and not shared:
             return None
         self._ref_checked_at[box] = now
-        built = await ws.build(conn, tenant_id, today, patient_ids=ids, version=version)
+        built = await ws.build(
+            conn, tenant_id, today, patient_ids=ids, version=version, include_global=shared
+        )
         if built.ref_hash == have_ref:
             for table in ws.REF_TABLES:
                 built.tables.pop(table.name, None)
-            if not ids and version == have:
-                return None
         return "delta", have, built
 
     async def _send(
@@ -149,6 +153,7 @@ class WorkingSetPublisher:
                 part=number,
                 parts=len(parts),
                 ref_hash=built.ref_hash,
+                global_hash=built.global_hash,
                 tables=tables,
             )
             await self.sender.send_command(tenant, box, Command(body=body))

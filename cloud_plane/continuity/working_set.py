@@ -4,18 +4,20 @@ The working set of a tenant is, per table (in foreign-key order, see :data:`TABL
 
 * reference part (``REF_TABLES``): the tenant row (clinic settings), its staff (every member,
   because visits name their doctor; the argon2id hash travels only for active members allowed
-  offline, the others get an unusable one), its boxes, its formulary (``tenant_drugs``), the
-  NHI drug rows of its formulary, the fee schedule, and the ICD-10
-  codes it used in the window. :func:`ref_hash` digests it, so an unchanged reference part is
-  not sent again.
+  offline, the others get an unusable one), its boxes, its formulary (``tenant_drugs``) and the
+  NHI drug rows of its formulary. :func:`ref_hash` digests it, so an unchanged reference part
+  is not sent again.
+* shared part (``GLOBAL_TABLES``): the fee schedule and ICD-10-CM, sent only when the box's
+  copy differs (:func:`global_hash`).
 * clinical part: patients seen in the last :data:`WINDOW_DAYS` days or booked today or
   tomorrow, their last :data:`LAST_VISITS` visits plus every visit of today and tomorrow, the
   diagnoses, orders (last visits = long-term medications), bills and print jobs of those
   visits, and the tenant's counters (chart and 看診號 numbering continues on the box).
 
-``version`` is the highest ``audit_log`` id when the set was read: every change of patient data
-writes an audit row (see :mod:`cloud_plane.services.audit`), so the patients touched after a
-version are exactly those with a non-read audit row above it (:func:`touched_patients`).
+``version`` is one more than the highest ``audit_log`` id when the set was read: every change
+of patient data writes an audit row (see :mod:`cloud_plane.services.audit`), so the patients
+touched since version ``v`` are those with a non-read audit row of id ``>= v``
+(:func:`touched_patients`).
 """
 
 from __future__ import annotations
@@ -52,15 +54,11 @@ LAST_VISITS: Final = 5  # per patient: last visits and their medications
 #: A password hash argon2 cannot parse: the member exists on the box but cannot sign in there.
 NO_OFFLINE_LOGIN: Final = "!offline-login-not-allowed"
 
-REF_TABLES: Final[tuple[Table, ...]] = (
-    tenants,
-    staff,
-    boxes,
-    tenant_drugs,
-    drugs,
-    fee_codes,
-    icd10,
-)
+REF_TABLES: Final[tuple[Table, ...]] = (tenants, staff, boxes, tenant_drugs, drugs)
+#: NHI reference data every clinic shares (the whole fee schedule and ICD-10-CM: a doctor may
+#: need any code offline). Large (about 100k rows), so sent only when the box's copy differs
+#: (:func:`global_hash`), not with every rebuild.
+GLOBAL_TABLES: Final[tuple[Table, ...]] = (fee_codes, icd10)
 CLINICAL_TABLES: Final[tuple[Table, ...]] = (
     counters,
     patients,
@@ -71,7 +69,7 @@ CLINICAL_TABLES: Final[tuple[Table, ...]] = (
     print_jobs,
 )
 #: Every table of the working set, parents before children.
-TABLES: Final[tuple[Table, ...]] = REF_TABLES + CLINICAL_TABLES
+TABLES: Final[tuple[Table, ...]] = REF_TABLES + GLOBAL_TABLES + CLINICAL_TABLES
 TABLE_BY_NAME: Final = {t.name: t for t in TABLES}
 
 
@@ -82,6 +80,7 @@ class WorkingSet:
     version: int
     ref_hash: str
     tables: dict[str, list[JsonRow]] = field(default_factory=dict)
+    global_hash: str = ""
 
     @property
     def rows(self) -> int:
@@ -89,7 +88,9 @@ class WorkingSet:
 
 
 async def current_version(conn: AsyncConnection) -> int:
-    return int((await conn.execute(select(func.max(audit_log.c.id)))).scalar_one() or 0)
+    """One more than the highest audit id: never 0 (a box at 0 has nothing and gets a rebuild);
+    a set at version ``v`` includes every change with an audit id below ``v``."""
+    return int((await conn.execute(select(func.max(audit_log.c.id)))).scalar_one() or 0) + 1
 
 
 async def _rows(conn: AsyncConnection, stmt: Any) -> list[JsonRow]:
@@ -104,9 +105,7 @@ def ref_hash(tables: dict[str, list[JsonRow]]) -> str:
     return digest.hexdigest()[:32]
 
 
-async def _reference(
-    conn: AsyncConnection, tenant_id: int, since: date
-) -> dict[str, list[JsonRow]]:
+async def _reference(conn: AsyncConnection, tenant_id: int) -> dict[str, list[JsonRow]]:
     out: dict[str, list[JsonRow]] = {}
     out["tenants"] = await _rows(conn, select(tenants).where(tenants.c.id == tenant_id))
     members = await _rows(
@@ -125,15 +124,29 @@ async def _reference(
     out["drugs"] = await _rows(
         conn, select(drugs).where(drugs.c.code.in_(codes)).order_by(drugs.c.code, "effective_from")
     )
-    out["fee_codes"] = await _rows(conn, select(fee_codes).order_by("code", "effective_from"))
-    used = (
-        select(diagnoses.c.code)
-        .join(visits, visits.c.id == diagnoses.c.visit_id)
-        .where(visits.c.tenant_id == tenant_id, visits.c.visit_date >= since)
-        .distinct()
-    )
-    out["icd10"] = await _rows(conn, select(icd10).where(icd10.c.code.in_(used)).order_by("code"))
     return out
+
+
+async def global_hash(conn: AsyncConnection) -> str:
+    """A cheap digest of the shared reference tables (row count and key range per table: the
+    reference loaders replace a table as a whole, so a new edition changes these)."""
+    digest = hashlib.sha256()
+    for table in GLOBAL_TABLES:
+        key = next(iter(table.primary_key.columns))
+        row = (
+            await conn.execute(
+                select(func.count(), func.min(key), func.max(key)).select_from(table)
+            )
+        ).one()
+        digest.update(json.dumps([table.name, *row], default=str).encode())
+    return digest.hexdigest()[:32]
+
+
+async def global_tables(conn: AsyncConnection) -> dict[str, list[JsonRow]]:
+    return {
+        "fee_codes": await _rows(conn, select(fee_codes).order_by("code", "effective_from")),
+        "icd10": await _rows(conn, select(icd10).order_by("code")),
+    }
 
 
 async def _clinical(
@@ -212,15 +225,20 @@ async def build(
     *,
     patient_ids: Sequence[int] | None = None,
     version: int | None = None,
+    include_global: bool = False,
 ) -> WorkingSet:
-    """The full working set (``patient_ids`` None) or the part for ``patient_ids`` (a delta)."""
+    """The full working set (``patient_ids`` None) or the part for ``patient_ids`` (a delta);
+    the shared reference tables only with ``include_global``."""
     version = await current_version(conn) if version is None else version
-    since = today - timedelta(days=WINDOW_DAYS)
     ids = await patients_in_window(conn, tenant_id, today) if patient_ids is None else patient_ids
     clinical = await _clinical(conn, tenant_id, list(ids), today)
-    reference = await _reference(conn, tenant_id, since)
+    reference = await _reference(conn, tenant_id)
     tables = {**reference, **clinical}
-    return WorkingSet(version=version, ref_hash=ref_hash(tables), tables=tables)
+    result = WorkingSet(version=version, ref_hash=ref_hash(tables), tables=tables)
+    result.global_hash = await global_hash(conn)
+    if include_global:
+        tables.update(await global_tables(conn))
+    return result
 
 
 def split(tables: dict[str, list[JsonRow]], max_rows: int) -> list[dict[str, list[JsonRow]]]:

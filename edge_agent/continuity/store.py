@@ -128,6 +128,7 @@ class WorkingSetStore:
         return WorkingSetState(
             version=int(meta.get("version", "0")),
             ref_hash=meta.get("ref_hash", ""),
+            global_hash=meta.get("global_hash", ""),
             rows=int(meta.get("rows", "0")),
             size_bytes=size,
             synced_at=synced,
@@ -186,15 +187,21 @@ class WorkingSetStore:
         if first.mode == "delta" and first.from_version != have:
             await self.set_meta(conn, version=0)
             return f"refused delta from {first.from_version} (have {have}): rebuild requested"
+        shared = {t.name for t in ws.GLOBAL_TABLES} <= set(tables)
+        for table in ws.GLOBAL_TABLES if shared else ():  # no foreign keys point at them
+            await conn.execute(delete(table))
+            await _insert(conn, table, tables[table.name])
         if first.mode == "rebuild":
             await conn.execute(delete(audit_log))
             for table in reversed(ws.TABLES):
-                await conn.execute(delete(table))
+                if table not in ws.GLOBAL_TABLES:
+                    await conn.execute(delete(table))
             await conn.execute(delete(ws_base))
             await conn.execute(delete(ws_sent))
             await conn.execute(delete(ws_shipped))
             for table in ws.TABLES:
-                await _insert(conn, table, tables.get(table.name, []))
+                if table not in ws.GLOBAL_TABLES:
+                    await _insert(conn, table, tables.get(table.name, []))
         else:
             await _upsert_delta(conn, tables)
         await _record_bases(conn, tables)
@@ -203,6 +210,8 @@ class WorkingSetStore:
             if first.mode == "rebuild"
             else int(meta.get("rows", "0"))
         )
+        if shared:
+            await self.set_meta(conn, global_hash=first.global_hash)
         await self.set_meta(
             conn,
             version=first.version,

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from clinicbox.cli import build_parser
 from clinicbox_core.settings_models import MqttSettings
 from cloud_plane.config import CloudSettings
-from edge_agent.config import BoxSettings, CardSettings, PrinterSettings
+from edge_agent.config import BoxSettings, CardSettings, ContinuitySettings, PrinterSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
@@ -22,7 +22,8 @@ def _fields(model: type[BaseModel]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "model", [CloudSettings, BoxSettings, MqttSettings, CardSettings, PrinterSettings]
+    "model",
+    [CloudSettings, BoxSettings, MqttSettings, CardSettings, PrinterSettings, ContinuitySettings],
 )
 def test_every_setting_is_documented(model: type[BaseModel]) -> None:
     missing = [
