@@ -85,10 +85,14 @@ class PrintJob(_Msg):
 
 
 class OutboxAck(_Msg):
-    """The cloud has stored every event of this box up to and including ``upto_seq``."""
+    """The cloud has stored every event of this box up to and including ``upto_seq``.
+
+    ``resend``: the cloud refused a later event because one before it is missing (events are
+    applied in seq order); the box resends from ``upto_seq + 1`` now."""
 
     type: Literal["outbox.ack"] = "outbox.ack"
     upto_seq: int = Field(ge=0)
+    resend: bool = False
 
 
 CommandBody = Annotated[

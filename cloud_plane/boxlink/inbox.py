@@ -12,6 +12,10 @@ event is parked (dead-lettered and recorded as stored) so one poison event canno
 A database outage (connection-level error) is not counted against the event. An event type
 without a registered handler is stored (and so acknowledged) with a warning.
 
+Events of one box are applied in seq order: one whose predecessor is not stored is refused as a
+gap (after a short wait, in case another consumer is committing the predecessor) and the box is
+asked to resend from its last ack (``OutboxAck(resend=True)``, at most twice a second per box).
+
 Acknowledgements are coalesced: after a burst (the local queue is empty, or every ``ack_every``
 messages) each box that sent something gets one ``OutboxAck(upto_seq=watermark)``.
 
@@ -69,6 +73,8 @@ CommandResultHandler = Callable[[str, CommandResult], Awaitable[None]]
 ReportedHandler = Callable[[str, BoxReported], Awaitable[None]]
 RawHandler = Callable[[str, bytes], Awaitable[None]]
 SUBSCRIBED_CHANNELS = (Channel.EVT, Channel.CMD_RESULT, Channel.REPORTED)
+GAP_RETRY_S = (0.01, 0.03)  # waits for a predecessor another consumer is committing
+RESEND_ASK_INTERVAL_S = 0.5
 
 
 class BoxInbox:
@@ -109,6 +115,9 @@ class BoxInbox:
         self._dirty: dict[tuple[str, str], bool] = {}
         self._last_ack: dict[str, int] = {}
         self._warned_types: set[str] = set()
+        self._gapped: set[str] = set()
+        self._resend_wanted: set[tuple[str, str]] = set()
+        self._resend_asked: dict[str, float] = {}
 
     # ---- public -------------------------------------------------------------------------------
 
@@ -207,9 +216,12 @@ class BoxInbox:
         async for message in client.messages:
             await self._dispatch(message)
             since_flush += 1
-            if self._dirty and (len(client.messages) == 0 or since_flush >= self.ack_every):
+            if (self._dirty or self._resend_wanted) and (
+                len(client.messages) == 0 or since_flush >= self.ack_every
+            ):
                 try:
                     await self._flush_acks(client)
+                    await self._ask_resends(client)
                 except SQLAlchemyError as exc:
                     log.error("database unavailable computing acks: %s", exc)
                     self.stats["db_error"] += 1
@@ -270,6 +282,14 @@ class BoxInbox:
             log.warning("no handler for box event type %s: stored without effect", event.body.type)
         try:
             outcome = await apply_event(self.engine, topic.tenant, event, handler)
+            # Another consumer may be committing the predecessor right now: wait for it briefly,
+            # unless this box is already known to have a real gap (then every event behind it
+            # would wait for nothing).
+            for pause in GAP_RETRY_S:
+                if outcome is not Applied.GAP or topic.box in self._gapped:
+                    break
+                await asyncio.sleep(pause)
+                outcome = await apply_event(self.engine, topic.tenant, event, handler)
         except (OperationalError, InterfaceError) as exc:
             log.error("database unavailable for %s/%d: %s", event.box_id, event.seq, exc)
             self.stats["db_error"] += 1
@@ -302,9 +322,31 @@ class BoxInbox:
 
     def _count(self, topic: Topic, outcome: Applied) -> None:
         self.stats[outcome.value] += 1
+        if outcome is Applied.GAP:
+            self._gapped.add(topic.box)
+            self._resend_wanted.add((topic.tenant, topic.box))
+            return
+        self._gapped.discard(topic.box)
         if outcome is not Applied.FAILED:
             key = (topic.tenant, topic.box)
             self._dirty[key] = self._dirty.get(key, False) or outcome is Applied.DUPLICATE
+
+    async def _ask_resends(self, client: aiomqtt.Client) -> None:
+        """Tell each box with a gap to resend from its last ack now (at most once per box per
+        :data:`RESEND_ASK_INTERVAL_S`), instead of after its ack timeout."""
+        wanted, self._resend_wanted = self._resend_wanted, set()
+        now = asyncio.get_running_loop().time()
+        for tenant, box_id in wanted:
+            if now - self._resend_asked.get(box_id, -RESEND_ASK_INTERVAL_S) < RESEND_ASK_INTERVAL_S:
+                continue
+            mark = await advance_watermark(self.engine, tenant, box_id)
+            ask = Command(body=OutboxAck(upto_seq=mark, resend=True))
+            await client.publish(
+                str(Topic(tenant, box_id, Channel.CMD)), ask.model_dump_json(), qos=1
+            )
+            self._resend_asked[box_id] = now
+            self._last_ack[box_id] = max(mark, self._last_ack.get(box_id, 0))
+            self.stats["resends_asked"] += 1
 
     async def _flush_acks(self, client: aiomqtt.Client) -> None:
         dirty, self._dirty = self._dirty, {}

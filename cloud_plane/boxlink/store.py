@@ -52,6 +52,7 @@ class Applied(StrEnum):
     DUPLICATE = "duplicate"  # (box_id, seq) was already stored: nothing done
     FAILED = "failed"  # handler failed: rolled back, attempt counted, not acknowledged
     PARKED = "parked"  # failed too often: dead-lettered and stored so the ack moves on
+    GAP = "gap"  # its predecessor is not stored yet: not applied, the box resends in order
 
 
 def _now() -> datetime:
@@ -66,10 +67,19 @@ async def apply_event(
     A duplicate (box_id, seq) is detected by the unique constraint on the very first statement,
     so a racing consumer on PostgreSQL waits for the other's commit and then sees the conflict.
     A handler exception rolls everything back and propagates.
+
+    Events of a box are applied in seq order: an event whose predecessor is not stored yet
+    (lost in a broker crash, refused while the database was down, or still being committed by
+    another consumer) is not applied (:attr:`Applied.GAP`); the box resends from its last ack.
+    Without this, a visit made offline could be applied before the one made just before it.
     """
     async with engine.connect() as conn:
         conn.info.pop(AFTER_COMMIT_KEY, None)
         trans = await conn.begin()
+        if event.seq > 1 and not await _stored_txn(conn, event.box_id, event.seq - 1):
+            duplicate = await _stored_txn(conn, event.box_id, event.seq)
+            await trans.rollback()
+            return Applied.DUPLICATE if duplicate else Applied.GAP
         try:
             await conn.execute(
                 insert(box_inbox).values(
@@ -111,6 +121,13 @@ async def apply_event(
         except Exception:
             log.exception("after-commit callback failed for %s seq %d", event.box_id, event.seq)
     return Applied.APPLIED
+
+
+async def _stored_txn(conn: AsyncConnection, box_id: str, seq: int) -> bool:
+    found = await conn.execute(
+        select(box_inbox.c.seq).where(and_(box_inbox.c.box_id == box_id, box_inbox.c.seq == seq))
+    )
+    return found.first() is not None
 
 
 async def record_failure(

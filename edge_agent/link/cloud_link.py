@@ -6,7 +6,8 @@ Delivery contract (at-least-once, the cloud deduplicates on (box_id, seq)):
   :class:`OutboxAck`. After every (re)connect sending restarts right after the outbox's acked
   seq, and if no ack progress happens for ``ack_timeout_s`` while events are outstanding, the
   sender rewinds to the acked seq and resends (covers a lost ack or a cloud consumer that died
-  after PUBACK but before its commit).
+  after PUBACK but before its commit). An ack with ``resend`` (the cloud refused an event
+  because one before it is missing) rewinds at once.
 - The session is persistent (``clean_start=False`` + session expiry), so commands sent while the
   box is offline wait at the broker; the box still re-subscribes on every connect in case the
   broker lost its session (kill -9 between autosaves).
@@ -100,6 +101,7 @@ class CloudLink:
         self._connected = asyncio.Event()
         self._client: aiomqtt.Client | None = None
         self._acked = 0
+        self._rewind = False
         self._closing = False
         self._last_ack_progress = 0.0
         self._pending_results: deque[CommandResult] = deque()
@@ -264,6 +266,11 @@ class CloudLink:
         self._last_ack_progress = loop.time()
         while not self._closing:
             self._wake.clear()
+            if self._rewind:  # the cloud is missing an event: resend from the ack now
+                self._rewind = False
+                if sent_upto > self._acked:
+                    self.resends += 1
+                    sent_upto = self._acked
             sent_upto = max(sent_upto, self._acked)
             room = self.window - (sent_upto - self._acked)
             if room > 0:
@@ -311,6 +318,9 @@ class CloudLink:
                 continue
             if isinstance(command.body, OutboxAck):
                 await self._apply_ack(command.body.upto_seq)
+                if command.body.resend:
+                    self._rewind = True
+                    self._wake.set()
             else:
                 self._accept(command)
 

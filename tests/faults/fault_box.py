@@ -34,13 +34,13 @@ def patient_id(seq: int, prefix: str = "Q1") -> str:
     return nine + check_digit(nine)
 
 
-def body(kind: str, seq: int) -> EventBody:
+def body(kind: str, seq: int, id_prefix: str = "Q1") -> EventBody:
     if kind == "removed":
         return CardRemoved(reader=f"reader-{seq}")
     card = NhiCardBasic(
         card_no=f"{900000000000 + seq:012d}",
         name=f"斷線{seq % 1000:03d}",
-        id_no=patient_id(seq),
+        id_no=patient_id(seq, id_prefix),
         birth_date=date(1960 + seq % 50, 1 + seq % 12, 1 + seq % 28),
         sex="M",
         issue_date=date(2020, 1, 1),
@@ -73,7 +73,7 @@ async def main(args: argparse.Namespace) -> int:
     runner = asyncio.create_task(link.run())
     created = 0
     while (seq := await outbox.last_seq() + 1) <= args.events:
-        event = await outbox.append(body(args.kind, seq))
+        event = await outbox.append(body(args.kind, seq, args.id_prefix))
         created += 1
         link.notify()
         if event.seq % args.every == 0:
@@ -107,6 +107,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--key", type=Path, required=True)
     p.add_argument("--events", type=int, default=100)
     p.add_argument("--kind", choices=["card", "removed"], default="removed")
+    p.add_argument("--id-prefix", default="Q1", help="letter + 1|2: patients' national ids")
     p.add_argument("--pace", type=float, default=0.0, help="seconds between events")
     p.add_argument("--every", type=int, default=10, help="print a line every N events")
     p.add_argument("--ack-timeout", type=float, default=1.5)

@@ -95,6 +95,7 @@ def box_process(
     port: int | None = None,
     env: dict[str, str] | None = None,
     clock_file: Path | None = None,
+    id_prefix: str = "Q1",
 ) -> subprocess.Popen[str]:
     """Start ``tests.faults.fault_box`` (a real box: outbox + link) as its own process."""
     cert = broker.client_cert(box_id)
@@ -112,6 +113,7 @@ def box_process(
         f"--events={events}",
         f"--kind={kind}",
         f"--pace={pace_s}",
+        f"--id-prefix={id_prefix}",
     ]
     if clock_file is not None:
         args.append(f"--clock-file={clock_file}")
