@@ -5,6 +5,7 @@ one ``card.inserted`` event is one patient (distinct national id per seq) and on
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -107,5 +108,5 @@ async def clinic_counts(engine: AsyncEngine, box_id: str, id_prefix: str, create
         cloud=len(by_seq),
         duplicates=(int(rows) - int(distinct)) + sum(len(v) - 1 for v in by_seq.values()),
         lost=len(set(range(1, created + 1)) - set(by_seq)),
-        out_of_order=sum(1 for a, b in zip(ordered, ordered[1:], strict=False) if b < a),
+        out_of_order=sum(1 for a, b in itertools.pairwise(ordered) if b < a),
     )
