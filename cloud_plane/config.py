@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clinicbox_core.settings_models import MqttSettings
+from cloud_plane.notify.settings import NotifySettings
 
 
 class CloudSettings(BaseSettings):
@@ -31,6 +32,7 @@ class CloudSettings(BaseSettings):
     )
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     mqtt_client_id: str = Field(default="cloud-1", description="unique per cloud process")
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     @classmethod
     def from_file(cls, path: Path) -> CloudSettings:

@@ -10,6 +10,7 @@ Changelog:
     2  IC-card data upload tables (additive; compat stays 1)
     3  continuity: offline id map, conflict review list, staff.offline_allowed,
        ic_upload_records.made_up_later (additive; compat stays 1)
+    4  front desk and online booking tables (additive; compat stays 1)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox_core.errors import ClinicboxError
 from cloud_plane.db.tables_clinic import schema_info
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA_COMPAT_VERSION = 1
 
 

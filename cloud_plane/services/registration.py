@@ -87,9 +87,11 @@ async def register(
     source: str = "manual",
     nhi_seq: str | None = None,
     now: datetime | None = None,
+    visit_no: int | None = None,
 ) -> Visit:
     """A new visit with the next 看診號 of (day, doctor, session); session from the Taipei clock
-    when not given. A patient still waiting for the same doctor today is a ``Conflict``."""
+    when not given. A patient still waiting for the same doctor today is a ``Conflict``.
+    ``visit_no``: a number already drawn from the same counter (a booking's reserved number)."""
     require_role(actor, *_REGISTER_ROLES)
     now = now or utc_now()
     day = clinic_day(now)
@@ -119,9 +121,8 @@ async def register(
         raise NotFound("error.doctor.not_found", id=doctor_id, field="doctor_id")
     if checks.open_visit_id is not None:
         raise Conflict("error.visit.already_registered", visit_id=checks.open_visit_id)
-    visit_no = await next_value(
-        conn, actor.tenant_id, f"visit_no:{day.isoformat()}:{doctor_id}:{session.value}"
-    )
+    if visit_no is None:
+        visit_no = await next_value(conn, actor.tenant_id, visit_no_counter(day, doctor_id, session))
     row = (
         await conn.execute(
             _INSERT_VISIT,
@@ -150,6 +151,11 @@ async def register(
         conn, actor, "create", "visit", row.id, patient_id=patient_id, visit_no=visit_no
     )
     return mappers.visit(row)
+
+
+def visit_no_counter(day: date, doctor_id: int, session: Session) -> str:
+    """The counter name of a (day, doctor, session) queue; bookings draw from it too."""
+    return f"visit_no:{day.isoformat()}:{doctor_id}:{session.value}"
 
 
 async def system_actor(conn: AsyncConnection, tenant_slug: str, box_id: str) -> Actor:
