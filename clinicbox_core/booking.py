@@ -37,7 +37,9 @@ def parse_clock(text: str) -> time:
     return time(int(m.group(1)), int(m.group(2)))
 
 
-def session_window(day: date, starts_at: str, ends_at: str, tz: tzinfo) -> tuple[datetime, datetime]:
+def session_window(
+    day: date, starts_at: str, ends_at: str, tz: tzinfo
+) -> tuple[datetime, datetime]:
     """The aware start and end of a session on ``day`` (end before start is ``ValueError``)."""
     start = datetime.combine(day, parse_clock(starts_at), tz)
     end = datetime.combine(day, parse_clock(ends_at), tz)

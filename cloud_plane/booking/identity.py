@@ -16,7 +16,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import Conflict, ValidationFailed
@@ -158,3 +158,8 @@ async def identity_of(
         )
     ).first()
     return None if r is None else _identity(r)
+
+
+async def forget(conn: AsyncConnection, identity_id: int) -> None:
+    """Drop a pending identity whose code could not be delivered."""
+    await conn.execute(delete(booking_identities).where(booking_identities.c.id == identity_id))

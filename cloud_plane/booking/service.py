@@ -20,7 +20,7 @@ from clinicbox_core.booking import estimated_time, no_show_blocked
 from clinicbox_core.errors import Conflict, NotFound, ValidationFailed
 from cloud_plane.booking.identity import Identity
 from cloud_plane.booking.slots import ACTIVE, BOOKING_DAYS, slot
-from cloud_plane.db.tables_clinic import patients, staff
+from cloud_plane.db.tables_clinic import patients, staff, tenants
 from cloud_plane.db.tables_frontdesk import bookings
 from cloud_plane.services import audit
 from cloud_plane.services.actor import Actor, Role, require_role
@@ -45,6 +45,7 @@ class Booking(BaseModel):
     number: int
     name: str
     national_id: str
+    birth_date: date
     expected_at: datetime
     status: str
     visit_id: int | None
@@ -54,6 +55,7 @@ def _booking(r: Any) -> Booking:
     return Booking(
         id=r.id, kind=r.kind, doctor_id=r.doctor_id, doctor_name=r.display_name, day=r.day,
         session=Session(r.session), number=r.number, name=r.name, national_id=r.national_id,
+        birth_date=r.birth_date,
         expected_at=r.expected_at, status=r.status, visit_id=r.visit_id,
     )  # fmt: skip
 
@@ -145,7 +147,7 @@ async def cancel_booking(
     if b.national_id != who.national_id:
         raise NotFound("error.booking.not_found", id=booking_id)
     if b.status != "booked":
-        raise Conflict("error.booking.not_cancellable", status=b.status)
+        raise Conflict("error.booking.not_cancellable", booking_status=b.status)
     await conn.execute(
         update(bookings)
         .where(bookings.c.id == booking_id)
@@ -167,21 +169,14 @@ def _sex_of(national_id: str) -> str:
     return "F" if national_id[1] in "29" else "M"
 
 
-async def check_in(
-    conn: AsyncConnection, actor: Actor, booking_id: int, *, now: datetime
-) -> Visit:
+async def check_in(conn: AsyncConnection, actor: Actor, booking_id: int, *, now: datetime) -> Visit:
     """報到: register the booked patient with the booked number (patient created if new)."""
     require_role(actor, Role.FRONT_DESK, Role.CLINIC_ADMIN)
     b = await _get(conn, actor.tenant_id, booking_id)
     if b.status != "booked":
-        raise Conflict("error.booking.not_bookable_status", status=b.status)
+        raise Conflict("error.booking.not_bookable_status", booking_status=b.status)
     if b.day != now.astimezone(TAIPEI).date():
         raise Conflict("error.booking.not_today", day=b.day.isoformat())
-    row = (
-        await conn.execute(
-            select(bookings.c.birth_date).where(bookings.c.id == booking_id)
-        )
-    ).one()
     pid = (
         await conn.execute(
             select(patients.c.id).where(
@@ -191,7 +186,7 @@ async def check_in(
     ).scalar()
     if pid is None:
         data = PatientInput(
-            name=b.name, sex=_sex_of(b.national_id), birth_date=row.birth_date,
+            name=b.name, sex=_sex_of(b.national_id), birth_date=b.birth_date,
             national_id=b.national_id,
         )  # fmt: skip
         pid = (await create_patient(conn, actor, data)).id
@@ -211,8 +206,6 @@ async def check_in(
 
 
 async def _department(conn: AsyncConnection, actor: Actor) -> str:
-    from cloud_plane.db.tables_clinic import tenants
-
     stmt = select(tenants.c.default_department).where(tenants.c.id == actor.tenant_id)
     return str((await conn.execute(stmt)).scalar_one())
 

@@ -66,8 +66,14 @@ async def list_clinics(conn: AsyncConnection) -> list[Clinic]:
         await conn.execute(select(tenants).where(tenants.c.id.in_(has)).order_by(tenants.c.name))
     ).all()
     return [
-        Clinic(id=r.id, slug=r.slug, name=r.name, address=r.address, phone=r.phone,
-               default_department=r.default_department)  # fmt: skip
+        Clinic(
+            id=r.id,
+            slug=r.slug,
+            name=r.name,
+            address=r.address,
+            phone=r.phone,
+            default_department=r.default_department,
+        )
         for r in rows
     ]
 

@@ -112,7 +112,9 @@ async def get_closeout(conn: AsyncConnection, actor: Actor, day: date) -> Closeo
     require_role(actor, *_ROLES)
     r = (
         await conn.execute(
-            select(closeouts).where(closeouts.c.tenant_id == actor.tenant_id, closeouts.c.day == day)
+            select(closeouts).where(
+                closeouts.c.tenant_id == actor.tenant_id, closeouts.c.day == day
+            )
         )
     ).first()
     if r is None:

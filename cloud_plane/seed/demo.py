@@ -1,4 +1,5 @@
-"""Seed the demo: reference data, clinic "demo-west" (staff, box, drug master) and a second
+"""Seed the demo: reference data, clinic "demo-west" (staff, box, drug master, doctor sessions,
+a few online bookings) and a second
 clinic "demo-east" so tenant isolation can be shown. Idempotent: a second run changes nothing.
 
 Institution codes, names, addresses, passwords and national IDs are made up for the demo.
@@ -21,6 +22,7 @@ from cloud_plane.db.tables_clinic import boxes, staff, tenant_drugs, tenants
 from cloud_plane.db.tables_refdata import drugs
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR, load_all
 from cloud_plane.seed.formulary import FormularyItem, pick_formulary
+from cloud_plane.seed.schedule import seed_bookings, seed_schedule
 from cloud_plane.services.auth import hash_password
 
 
@@ -234,6 +236,9 @@ async def _seed_clinic(
             )
         )
     await _seed_formulary(conn, tid, items)
+    await seed_schedule(conn, tid, slug)
+    if slug == "demo-west":
+        await seed_bookings(conn, tid)
     return DemoClinic(slug=slug, nhi_code=code, name=name, box_id=box_id, logins=tuple(logins))
 
 

@@ -122,7 +122,9 @@ async def register(
     if checks.open_visit_id is not None:
         raise Conflict("error.visit.already_registered", visit_id=checks.open_visit_id)
     if visit_no is None:
-        visit_no = await next_value(conn, actor.tenant_id, visit_no_counter(day, doctor_id, session))
+        visit_no = await next_value(
+            conn, actor.tenant_id, visit_no_counter(day, doctor_id, session)
+        )
     row = (
         await conn.execute(
             _INSERT_VISIT,

@@ -64,6 +64,20 @@
       if (jobs && String(data.visit_id) === visitId) refresh(jobs);
     });
     source.addEventListener("box.status", function (ev) { setBox(JSON.parse(ev.data)); });
+    // Any fragment may ask to be refreshed on given event kinds (叫號 panel: queue.called ...).
+    document.querySelectorAll("[data-live-kinds][data-fragment]").forEach(function (el) {
+      source.addEventListener("open", function () { refresh(el); });
+      el.dataset.liveKinds.split(" ").forEach(function (kind) {
+        source.addEventListener(kind, function () { refresh(el); });
+      });
+    });
+  }
+
+  function startPrintButtons() {
+    // Browser print view (日結 report): CSP allows no inline handlers.
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
   }
 
   function searchJson(url, q) {
@@ -206,5 +220,6 @@
     startLive();
     startSearch();
     startContinuity();
+    startPrintButtons();
   });
 })();

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_plane.config import CloudSettings
 from cloud_plane.web import continuity as continuity_web
+from cloud_plane.notify.registry import Notifiers
 from cloud_plane.web import keys
 from cloud_plane.web.continuity import ContinuityView
 from cloud_plane.web.dispatch import PrintDispatcher
@@ -26,6 +27,7 @@ from cloud_plane.web.i18n import DEFAULT_LANG, Catalogue
 from cloud_plane.web.live import LiveHub
 from cloud_plane.web.middleware import auth_middleware, csrf_middleware, session_middleware
 from cloud_plane.web.render import setup_templates
+from cloud_plane.web.routes_frontdesk import frontdesk_routes
 from cloud_plane.web.sessions import SessionCodec, master_key_from_secret
 from cloud_plane.web.views import api, auth, billing, desk, events, reports, visit
 
@@ -56,6 +58,7 @@ def create_app(
     app[keys.DISPATCHER] = print_dispatcher
     app[keys.LIVE] = live
     app[keys.CATALOGUE] = catalogue
+    app[keys.NOTIFIER] = Notifiers(settings.notify)
     app[keys.CODEC] = SessionCodec(master_key_from_secret(settings.session_secret))
     app[keys.HEARTBEAT_S] = heartbeat_s
     setup_templates(app, catalogue)
@@ -81,7 +84,6 @@ def _routes() -> list[web.RouteDef]:
         web.get("/desk/queue", desk.queue_fragment, name="desk_queue"),
         web.post("/desk/register", desk.do_register, name="desk_register"),
         web.post("/desk/patients", desk.do_create_patient, name="desk_create_patient"),
-        web.post("/visits/{visit_id}/cancel", desk.do_cancel, name="visit_cancel"),
         # 看診 doctor
         web.get("/visits/{visit_id}", visit.show_visit, name="visit"),
         web.post("/visits/{visit_id}/start", visit.do_start, name="visit_start"),
@@ -117,6 +119,8 @@ def _routes() -> list[web.RouteDef]:
         web.get("/api/continuity", continuity_web.box_address, name="api_continuity"),
         # live updates
         web.get("/events", events.events, name="events"),
+        # 叫號, 退掛/改掛, bookings at the desk, 日結; public booking and waiting-room screen
+        *frontdesk_routes(),
     ]
 
 

@@ -22,6 +22,8 @@ TRANSLATED_PARAMS: Final = {
     "status": "visit.status.",
     "target": "visit.status.",
     "kind": "print.kind.",
+    "channel": "channel.",
+    "booking_status": "booking.status.",
 }
 
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_plane.config import CloudSettings
+from cloud_plane.notify.base import Notifier
 from cloud_plane.services.actor import Actor
 from cloud_plane.web.dispatch import PrintDispatcher
 from cloud_plane.web.i18n import Catalogue
@@ -22,6 +23,8 @@ CATALOGUE = web.AppKey("catalogue", Catalogue)
 CODEC = web.AppKey("session_codec", SessionCodec)
 #: Present on the box only (continuity mode), see :mod:`cloud_plane.web.continuity`.
 CONTINUITY = web.AppKey[Any]("continuity")
+#: Messages to patients (one-time codes); routes by channel (cloud_plane.notify).
+NOTIFIER = web.AppKey[Notifier]("notifier")
 #: Seconds between SSE heartbeat comments (15 in production; tests may shorten it).
 HEARTBEAT_S = web.AppKey("sse_heartbeat_s", float)
 

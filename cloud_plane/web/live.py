@@ -23,7 +23,11 @@ VISIT_CREATED: Final = "visit.created"
 VISIT_UPDATED: Final = "visit.updated"
 PRINT_UPDATED: Final = "print.updated"
 BOX_STATUS: Final = "box.status"
-KINDS: Final = frozenset({VISIT_CREATED, VISIT_UPDATED, PRINT_UPDATED, BOX_STATUS})
+QUEUE_CALLED: Final = "queue.called"  # 叫號: a doctor's session called a number
+BOOKING_CHANGED: Final = "booking.changed"  # an online booking was made or cancelled
+KINDS: Final = frozenset(
+    {VISIT_CREATED, VISIT_UPDATED, PRINT_UPDATED, BOX_STATUS, QUEUE_CALLED, BOOKING_CHANGED}
+)
 
 LOCAL_ORIGIN: Final = "local"
 

@@ -23,8 +23,9 @@ from cloud_plane.web.forms import CSRF_FIELD
 from cloud_plane.web.sessions import COOKIE_NAME, WebSession
 
 #: Paths anyone may open (prefix match for the static directory).
-PUBLIC_PATHS: Final = frozenset({"/login", "/healthz", "/continuity/status"})
-PUBLIC_PREFIXES: Final = ("/static/",)
+PUBLIC_PATHS: Final = frozenset({"/login", "/healthz", "/continuity/status", "/book"})
+#: /book/: online booking for patients; /display/: the waiting-room screen (masked names only).
+PUBLIC_PREFIXES: Final = ("/static/", "/book/", "/display/")
 CSRF_HEADER: Final = "X-CSRF-Token"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 

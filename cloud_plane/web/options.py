@@ -36,6 +36,12 @@ def abnormal_codes(catalogue: Catalogue) -> Options:
     return out
 
 
+def abnormal_causes() -> Options:
+    """異常就醫 causes with when to pick them; the code follows from the rules
+    (:func:`clinicbox_core.nhi.visit_codes.abnormal_code`) and whether a 序號 was obtained."""
+    return [(row.cause.value, f"{row.zh}（{row.when}）") for row in ABNORMAL_CODES.values()]
+
+
 def sessions(catalogue: Catalogue) -> Options:
     return [(s.value, catalogue.t(f"session.{s.value}")) for s in Session]
 

@@ -1,4 +1,5 @@
-"""掛號 front desk: today's queue, patient search, registration, new patient, 退掛.
+"""掛號 front desk: today's queue, patient search, registration, new patient (退掛 and 改掛:
+:mod:`.calling`).
 
 The queue is rendered by ``_queue.html`` both inside the page and at ``/desk/queue`` (the
 fragment the page's script fetches when a ``visit.*`` live event arrives).
@@ -12,19 +13,20 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from clinicbox_core.errors import ValidationFailed
+from clinicbox_core.nhi.visit_codes import abnormal_code
 from cloud_plane.services.auth import get_tenant, list_doctors
 from cloud_plane.services.clock import clinic_day, utc_now
 from cloud_plane.services.models import PatientInput, Session
 from cloud_plane.services.patients import create_patient, get_patient, search_patients
-from cloud_plane.services.registration import cancel_visit, queue, register
+from cloud_plane.services.registration import queue, register
 from cloud_plane.web import keys, options
 from cloud_plane.web.boxes import tenant_boxes
 from cloud_plane.web.continuity import default_abnormal_code
 from cloud_plane.web.forms import Forms, date_value, form_post, integer, optional, required
-from cloud_plane.web.live import VISIT_CREATED, VISIT_UPDATED
+from cloud_plane.web.live import VISIT_CREATED
 from cloud_plane.web.middleware import current_actor, see_other
 from cloud_plane.web.render import render
-from cloud_plane.web.views.common import path_id, post_values, publish_visit, status_labels
+from cloud_plane.web.views.common import post_values, publish_visit, status_labels
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -57,9 +59,12 @@ async def desk_page(request: web.Request, forms: Forms, status: int) -> web.Stre
         "visit_types": options.visit_types(),
         "departments": options.departments(),
         "abnormal_codes": options.abnormal_codes(catalogue),
+        "abnormal_causes": options.abnormal_causes(),
         "sessions": options.sessions(catalogue),
         "status_labels": status_labels(catalogue),
         "visit_type_name": options.visit_type_name,
+        "cancelled": request.query.get("cancelled", "").isdigit(),
+        "seq_return_due": request.query.get("seq_return") == "1",
     }
     return render(request, "desk.html", context, forms=forms, status=status)
 
@@ -93,6 +98,11 @@ async def do_register(request: web.Request) -> web.StreamResponse:
         session = Session(session_text) if session_text else None
     except ValueError as exc:
         raise ValidationFailed("error.field.invalid", field="session") from exc
+    code = optional(values, "abnormal_code") or default_abnormal_code(request)
+    cause = optional(values, "abnormal_cause")
+    if cause is not None:
+        # The rules pick the code: 註9-1 before/after a 就醫序號 was obtained from the card.
+        code = abnormal_code(cause, seq_obtained=values.get("seq_obtained") == "1")
     async with request.app[keys.ENGINE].begin() as conn:
         visit = await register(
             conn,
@@ -102,7 +112,7 @@ async def do_register(request: web.Request) -> web.StreamResponse:
             department=department,
             visit_type=visit_type,
             session=session,
-            abnormal_code=optional(values, "abnormal_code") or default_abnormal_code(request),
+            abnormal_code=code,
         )
     publish_visit(request, VISIT_CREATED, visit)
     return see_other(f"/desk?registered={visit.id}")
@@ -137,12 +147,3 @@ async def do_create_patient(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.ENGINE].begin() as conn:
         patient = await create_patient(conn, actor, data)
     return see_other(f"/desk?patient_id={patient.id}#register")
-
-
-async def do_cancel(request: web.Request) -> web.StreamResponse:
-    actor = current_actor(request)
-    visit_id = path_id(request, "visit_id")
-    async with request.app[keys.ENGINE].begin() as conn:
-        visit = await cancel_visit(conn, actor, visit_id)
-    publish_visit(request, VISIT_UPDATED, visit)
-    return see_other("/desk")
