@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from clinicbox_core.contracts.messages import PrintResult
+from cloud_plane.db.tables_frontdesk import BOOKING_STATUSES, CHANNELS
 from cloud_plane.services.models import Session, VisitStatus
 from cloud_plane.services.reports import GroupBy
 from cloud_plane.web.i18n import LOCALE_DIR, Catalogue
@@ -38,6 +39,9 @@ DYNAMIC = {
                       "render_failed", "device"],
     "report.group.": [g.value for g in GroupBy],
     "report.col.": list(REPORT_COLUMNS),
+    "weekday.": [str(d) for d in range(7)],
+    "booking.status.": list(BOOKING_STATUSES),
+    "channel.": list(CHANNELS),
 }  # fmt: skip
 NOT_FIELDS = {"_csrf", "next", "q", "kind", "viewport"}
 

@@ -12,6 +12,7 @@ from cloud_plane.services.auth import get_tenant, list_doctors
 from cloud_plane.services.clock import clinic_day, session_at, utc_now
 from cloud_plane.services.consultation import get_visit_detail
 from cloud_plane.services.models import Session
+from cloud_plane.services.visit_state import load_visit
 from cloud_plane.web import keys, options
 from cloud_plane.web.forms import Forms, form_post, integer, optional, required
 from cloud_plane.web.live import QUEUE_CALLED, VISIT_CREATED, VISIT_UPDATED
@@ -126,6 +127,8 @@ async def show_reregister(request: web.Request) -> web.StreamResponse:
 async def do_reregister(request: web.Request) -> web.StreamResponse:
     actor = current_actor(request)
     visit_id = path_id(request, "visit_id")
+    async with request.app[keys.ENGINE].begin() as conn:
+        await load_visit(conn, actor, visit_id)  # another clinic's visit: 404 before any check
     values = await post_values(request)
     doctor_id = integer(values, "doctor_id", minimum=1)
     department = required(values, "department")
