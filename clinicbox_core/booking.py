@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 MASK = "○"
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_CLOCK = re.compile(r"\A([01][0-9]|2[0-3]):([0-5][0-9])\Z")
 
 
 def parse_clock(text: str) -> time:

@@ -21,7 +21,9 @@ from cloud_plane.continuity.publisher import WorkingSetPublisher
 from cloud_plane.db.engine import create_engine
 from cloud_plane.db.schema import check_schema
 from cloud_plane.live_bridge import LIVE_FILTER, LiveBridge
+from cloud_plane.notify.scheduler import ReminderScheduler
 from cloud_plane.print_dispatch import MqttPrintDispatcher
+from cloud_plane.web import keys
 from cloud_plane.web.app import create_app
 from cloud_plane.web.live import LiveHub
 
@@ -81,6 +83,15 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     link = asyncio.create_task(inbox.run(), name="box-inbox")
+    reminders = ReminderScheduler(
+        engine,
+        app[keys.NOTIFIER],
+        app[keys.CATALOGUE],
+        hours_before=settings.notify.reminder_hours_before,
+        base_url=settings.notify.public_base_url,
+        interval_s=settings.notify.scheduler_interval_s,
+    )
+    reminder_task = asyncio.create_task(reminders.run(stop), name="reminders")
     try:
         await site.start()
         log.info(
@@ -91,6 +102,8 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         )
         await stop.wait()
     finally:
+        stop.set()
+        await reminder_task
         await runner.cleanup()
         await inbox.stop()
         try:

@@ -29,9 +29,9 @@ IDENTITY_TTL = timedelta(minutes=30)
 MAX_ATTEMPTS = 5
 #: Codes one ID number may request per hour (a mailbox or phone is not a free resource).
 MAX_CODES_PER_HOUR = 5
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,}$")
-_PHONE = re.compile(r"^09\d{8}$")
-_LINE_ID = re.compile(r"^U[0-9a-f]{32}$")
+_EMAIL = re.compile(r"\A[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,}\Z")
+_PHONE = re.compile(r"\A09[0-9]{8}\Z")
+_LINE_ID = re.compile(r"\AU[0-9a-f]{32}\Z")
 
 
 class Identity(BaseModel):

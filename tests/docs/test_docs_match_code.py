@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from clinicbox.cli import build_parser
 from clinicbox_core.settings_models import MqttSettings
 from cloud_plane.config import CloudSettings
+from cloud_plane.notify.settings import NotifySettings
 from edge_agent.config import BoxSettings, CardSettings, ContinuitySettings, PrinterSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,10 @@ def _fields(model: type[BaseModel]) -> list[str]:
 
 @pytest.mark.parametrize(
     "model",
-    [CloudSettings, BoxSettings, MqttSettings, CardSettings, PrinterSettings, ContinuitySettings],
+    [
+        CloudSettings, BoxSettings, MqttSettings, CardSettings, PrinterSettings,
+        ContinuitySettings, NotifySettings,
+    ],  # fmt: skip
 )
 def test_every_setting_is_documented(model: type[BaseModel]) -> None:
     missing = [

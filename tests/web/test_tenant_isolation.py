@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from sqlalchemy import select
-from web_env import WebEnv
 from web_booking import insert_booking_today
+from web_env import WebEnv
 from web_steps import consult, create_patient, register
 
 from cloud_plane.db.tables_clinic import (
