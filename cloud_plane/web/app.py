@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_plane.config import CloudSettings
-from cloud_plane.web import continuity as continuity_web
 from cloud_plane.notify.registry import Notifiers
+from cloud_plane.web import continuity as continuity_web
 from cloud_plane.web import keys
 from cloud_plane.web.continuity import ContinuityView
 from cloud_plane.web.dispatch import PrintDispatcher

@@ -25,9 +25,14 @@ def _fields(model: type[BaseModel]) -> list[str]:
 @pytest.mark.parametrize(
     "model",
     [
-        CloudSettings, BoxSettings, MqttSettings, CardSettings, PrinterSettings,
-        ContinuitySettings, NotifySettings,
-    ],  # fmt: skip
+        CloudSettings,
+        BoxSettings,
+        MqttSettings,
+        CardSettings,
+        PrinterSettings,
+        ContinuitySettings,
+        NotifySettings,
+    ],
 )
 def test_every_setting_is_documented(model: type[BaseModel]) -> None:
     missing = [
