@@ -250,10 +250,10 @@ async def apply_patient(ctx: Ctx, record: ContinuityRecord) -> int:
         cloud = await _cloud_patient(ctx, cloud_id)
         if cloud is None:
             raise LookupError(f"patient {cloud_id} of box {ctx.box_id} is not in the cloud")
-        if known is not None and digest(_fields(cloud)) == known.applied_digest:
-            base: JsonRow | None = cloud  # untouched in the cloud since we wrote it
-        elif record.patient_base is not None:
-            base = record.patient_base
+        if record.patient_base is not None:
+            base: JsonRow | None = record.patient_base  # what the box last saw of the cloud
+        elif known is not None and digest(_fields(cloud)) == known.applied_digest:
+            base = cloud  # made on the box, untouched in the cloud since we wrote it
         else:
             base = None
         changes = await _merge_patient(ctx, cloud, offline, base)

@@ -29,7 +29,7 @@ from cloud_plane.web.middleware import auth_middleware, csrf_middleware, session
 from cloud_plane.web.render import setup_templates
 from cloud_plane.web.routes_frontdesk import frontdesk_routes
 from cloud_plane.web.sessions import SessionCodec, master_key_from_secret
-from cloud_plane.web.views import api, auth, billing, desk, events, reports, visit
+from cloud_plane.web.views import api, auth, billing, continuity, desk, events, reports, visit
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 HEARTBEAT_S: Final = 15.0
@@ -117,6 +117,9 @@ def _routes() -> list[web.RouteDef]:
         web.get("/api/patients", api.patients, name="api_patients"),
         web.get("/api/visits/{visit_id}", api.visit_detail, name="api_visit"),
         web.get("/api/continuity", continuity_web.box_address, name="api_continuity"),
+        # 離線作業衝突審查 (clinic admin)
+        web.get("/continuity/conflicts", continuity.show_conflicts, name="conflicts"),
+        web.post("/continuity/conflicts/resolve", continuity.do_resolve, name="conflict_resolve"),
         # live updates
         web.get("/events", events.events, name="events"),
         # 叫號, 退掛/改掛, bookings at the desk, 日結; public booking and waiting-room screen
