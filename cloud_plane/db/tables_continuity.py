@@ -33,6 +33,8 @@ from cloud_plane.db.types import UtcDateTime
 
 MAPPED_ENTITIES = ("patient", "visit")
 CONFLICT_STATUSES = ("open", "resolved", "auto")
+CONFLICT_KINDS = ("patient_field", "visit_changed", "visit_no", "chart_no")
+CONFLICT_RULES = ("cloud_kept", "offline_applied", "renumbered")
 
 continuity_id_map = Table(
     "continuity_id_map",

@@ -160,3 +160,8 @@ async def test_offline_visits_reach_the_cloud_once(stack: DemoStack) -> None:
     assert cloud_rows(stack, "SELECT count(*) FROM continuity_conflicts WHERE status = 'open'") == [
         (0,)
     ]
+    admin = Client(stack.url)
+    await admin.login(stack, "admin")
+    status, page = await admin.get("/continuity/conflicts")
+    await admin.close()
+    assert status == 200 and "離線作業衝突審查" in page and "沒有待審查的離線作業衝突" in page

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from clinicbox_core.contracts.messages import PrintResult
+from cloud_plane.db.tables_continuity import CONFLICT_KINDS, CONFLICT_RULES, CONFLICT_STATUSES
 from cloud_plane.db.tables_frontdesk import BOOKING_STATUSES, CHANNELS
 from cloud_plane.services.models import Session, VisitStatus
 from cloud_plane.services.reports import GroupBy
@@ -42,6 +43,9 @@ DYNAMIC = {
     "weekday.": [str(d) for d in range(7)],
     "booking.status.": list(BOOKING_STATUSES),
     "channel.": list(CHANNELS),
+    "continuity.kind.": list(CONFLICT_KINDS),
+    "continuity.rule.": list(CONFLICT_RULES),
+    "continuity.status.": list(CONFLICT_STATUSES),
 }  # fmt: skip
 NOT_FIELDS = {"_csrf", "next", "q", "kind", "viewport"}
 
