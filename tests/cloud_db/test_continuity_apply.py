@@ -4,13 +4,14 @@ conflicts settled by rule or listed for the clinic administrator (SQLite and Pos
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from cloud_helpers import first_demo_drug, make_card
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clinicbox_core.contracts import ContinuityRecord, Event
@@ -19,21 +20,45 @@ from cloud_plane.boxlink.store import Applied, apply_event
 from cloud_plane.continuity.apply_visit import apply_record
 from cloud_plane.continuity.review import list_conflicts, resolve_conflict
 from cloud_plane.continuity.rowcodec import JsonRow, digest, encode
-from cloud_plane.db.tables_clinic import bills, diagnoses, orders, patients, print_jobs, visits
+from cloud_plane.db.tables_clinic import (
+    bills,
+    boxes,
+    diagnoses,
+    orders,
+    patients,
+    print_jobs,
+    tenants,
+    visits,
+)
 from cloud_plane.db.tables_continuity import continuity_conflicts
 from cloud_plane.db.tables_icupload import ic_upload_records
 from cloud_plane.services import billing, consultation, finish
 from cloud_plane.services import orders as order_svc
 from cloud_plane.services import registration as reg
 from cloud_plane.services.actor import Actor
+from cloud_plane.services.clock import utc_now
 
 BOX = "box-demo-1"
-_seq = itertools.count(int(1e9))  # the shared seeded database: stay clear of other tests' seqs
 _local = itertools.count(800_000)
+_seqs: dict[str, itertools.count[int]] = {}
 
 
-async def _apply(engine: AsyncEngine, record: ContinuityRecord, seq: int | None = None) -> Event:
-    event = Event(box_id=BOX, seq=seq or next(_seq), body=record)
+async def _new_box(engine: AsyncEngine) -> str:
+    """A box of demo-west of its own: the inbox applies each box's events from seq 1 on."""
+    box = f"box-cont-{uuid.uuid4().hex[:8]}"
+    async with engine.begin() as conn:
+        tid = (await conn.execute(select(tenants.c.id).where(tenants.c.slug == "demo-west"))).one()
+        await conn.execute(
+            insert(boxes).values(
+                box_id=box, tenant_id=tid.id, printer_roles=[], created_at=utc_now()
+            )
+        )
+    _seqs[box] = itertools.count(1)
+    return box
+
+
+async def _apply(engine: AsyncEngine, box: str, record: ContinuityRecord) -> Event:
+    event = Event(box_id=box, seq=next(_seqs[box]), body=record)
     assert await apply_event(engine, "demo-west", event, apply_record) is Applied.APPLIED
     return event
 
@@ -97,11 +122,12 @@ async def test_visit_made_on_the_box_lands_once_with_cloud_ids(
     source = await _bundle(engine, await _finished_visit(engine, actors, "離線甲"))
     card = make_card("離線甲")
     record = _as_box_made(source, card.id_no, "099001")
-    event = await _apply(engine, record)
+    box = await _new_box(engine)
+    event = await _apply(engine, box, record)
     again = await apply_event(engine, "demo-west", event, apply_record)
     assert again is Applied.DUPLICATE  # the inbox's (box_id, seq) key
     later = record.model_copy(update={"visit": {**record.visit, "chief_complaint": "更新"}})  # type: ignore[dict-item]
-    await _apply(engine, later)  # a later record of the same box visit: the same cloud row
+    newer = await _apply(engine, box, later)  # a later record of the box visit: the same row
     made = await _count(engine, patients, patients.c.national_id == card.id_no)
     assert made == 1
     async with engine.connect() as conn:
@@ -114,7 +140,7 @@ async def test_visit_made_on_the_box_lands_once_with_cloud_ids(
         ).all()
     assert len(v) == 1 and v[0].id != record.visit["id"]  # type: ignore[index]
     assert v[0].chief_complaint == "更新" and v[0].abnormal_code == "D000"
-    assert v[0].box_id == BOX and v[0].status == "billed"
+    assert v[0].box_id == box and v[0].status == "billed"
     assert await _count(engine, diagnoses, diagnoses.c.visit_id == v[0].id) == 1
     assert await _count(engine, bills, bills.c.visit_id == v[0].id) == 1
     async with engine.connect() as conn:
@@ -124,9 +150,11 @@ async def test_visit_made_on_the_box_lands_once_with_cloud_ids(
             )
         ).one()
     assert ic.made_up_later is True and ic.kind == "abnormal" and ic.status == "pending"
-    # An older record arriving after the newer one changes nothing (in order per row).
+    # An older record after the newer one (the inbox already refuses gaps; the id map's seq
+    # guard holds even if a record did arrive late) changes nothing.
     stale = record.model_copy(update={"visit": {**record.visit, "chief_complaint": "舊"}})  # type: ignore[dict-item]
-    await _apply(engine, stale, seq=event.seq - 1 if event.seq > 1 else None)
+    async with engine.begin() as conn:
+        await apply_record(conn, "demo-west", Event(box_id=box, seq=newer.seq - 1, body=stale))
     async with engine.connect() as conn:
         text = (
             await conn.execute(select(visits.c.chief_complaint).where(visits.c.id == v[0].id))
@@ -140,7 +168,7 @@ async def test_taken_chart_number_is_renumbered_and_listed(
     source = await _bundle(engine, await _finished_visit(engine, actors, "離線乙"))
     taken = source["patient"]["chart_no"]
     card = make_card("離線乙")
-    await _apply(engine, _as_box_made(source, card.id_no, taken))
+    await _apply(engine, await _new_box(engine), _as_box_made(source, card.id_no, taken))
     async with engine.connect() as conn:
         chart = (
             await conn.execute(
@@ -173,7 +201,7 @@ async def test_cloud_visit_finished_offline_applies_when_the_cloud_left_it_alone
         diagnoses=content["diagnoses"], orders=content["orders"], bill=content["bills"][0],
     )  # fmt: skip
     opened = await _count(engine, continuity_conflicts, continuity_conflicts.c.cloud_id == visit.id)
-    await _apply(engine, offline)
+    await _apply(engine, await _new_box(engine), offline)
     after = await _bundle(engine, visit.id)
     assert after["visit"]["status"] == "billed" and len(after["diagnoses"]) == 1
     assert len(after["bills"]) == 1
@@ -210,7 +238,7 @@ async def test_visit_changed_on_both_sides_keeps_the_cloud_and_asks_the_admin(
         visit_origin="cloud", visit_base_digest=_base_digest(base),
         diagnoses=content["diagnoses"], orders=content["orders"], bill=content["bills"][0],
     )  # fmt: skip
-    await _apply(engine, offline)
+    await _apply(engine, await _new_box(engine), offline)
     after = await _bundle(engine, visit.id)
     assert [d["code"] for d in after["diagnoses"]] == ["R50.9"]  # the cloud's visit stays
     admin, east_admin = actors["west.admin"], actors["east.admin"]
@@ -239,13 +267,16 @@ async def test_patient_fields_merge_and_a_real_clash_is_listed(
             patients.update().where(patients.c.id == visit.patient_id).values(allergies="盤尼西林")
         )
     offline = {**base, "phone": "0911000111"}
+    box = await _new_box(engine)
     await _apply(
-        engine, ContinuityRecord(patient=offline, patient_origin="cloud", patient_base=base)
+        engine, box, ContinuityRecord(patient=offline, patient_origin="cloud", patient_base=base)
     )
     now = (await _bundle(engine, visit.id))["patient"]
     assert now["phone"] == "0911000111" and now["allergies"] == "盤尼西林"
     clash = {**base, "allergies": "阿斯匹靈"}
-    await _apply(engine, ContinuityRecord(patient=clash, patient_origin="cloud", patient_base=base))
+    await _apply(
+        engine, box, ContinuityRecord(patient=clash, patient_origin="cloud", patient_base=base)
+    )
     now = (await _bundle(engine, visit.id))["patient"]
     assert now["allergies"] == "盤尼西林"
     open_items = await _count(
