@@ -38,8 +38,7 @@ def _cmd_box(args: argparse.Namespace) -> int:
     from edge_agent.config import BoxSettings
     from edge_agent.daemon import run_box
 
-    asyncio.run(run_box(BoxSettings.from_file(args.config)))
-    return 0
+    return asyncio.run(run_box(BoxSettings.from_file(args.config)))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

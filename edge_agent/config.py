@@ -82,6 +82,33 @@ class ContinuitySettings(BaseModel):
     )
 
 
+class BundleSettings(BaseModel):
+    """Signed bundles (drug prices, fee schedule, rules, configuration) from the cloud."""
+
+    trusted_keys: list[str] = Field(
+        default_factory=list,
+        description="Ed25519 public keys (base64, raw 32 bytes) whose bundles and software the"
+        " box accepts; given at provisioning. Empty = every offer is refused.",
+    )
+    fetch_timeout_s: float = Field(default=60.0, gt=0, description="download timeout per bundle")
+
+
+class UpdateSettings(BaseModel):
+    """A/B software updates through firmware_scripts/ (see docs/fleet.md)."""
+
+    enabled: bool = Field(default=False, description="accept software.update commands")
+    scripts_dir: Path = Field(
+        default=Path("/usr/lib/clinicbox/firmware"), description="where the A/B scripts live"
+    )
+    ab_config: Path = Field(
+        default=Path("/etc/clinicbox/ab.conf"),
+        description="the A/B layout (slots, boot environment) the scripts read",
+    )
+    health_grace_s: float = Field(
+        default=120.0, gt=0, description="a new version must pass its health check within this"
+    )
+
+
 class BoxSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLINICBOX_BOX__", env_nested_delimiter="__")
 
@@ -97,6 +124,8 @@ class BoxSettings(BaseSettings):
         "(see edge_agent.clock); unset in production",
     )
     continuity: ContinuitySettings = Field(default_factory=ContinuitySettings)
+    bundles: BundleSettings = Field(default_factory=BundleSettings)
+    update: UpdateSettings = Field(default_factory=UpdateSettings)
 
     @classmethod
     def from_file(cls, path: Path) -> BoxSettings:

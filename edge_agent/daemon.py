@@ -5,7 +5,12 @@ link publishes them and deletes nothing until the cloud acks. Print commands fro
 to the printer service once per job id (see :mod:`edge_agent.print_ledger`).
 
 The daemon writes ``<data_dir>/ready`` once every service has started, for supervisors and the
-demo, and removes it on exit.
+demo, and removes it on exit; ``<data_dir>/agent.pid`` and ``<data_dir>/link`` (``connected`` or
+``disconnected``, refreshed every second) feed the A/B health check (firmware_scripts/).
+
+Bundle offers go to :class:`~edge_agent.bundles.BundleManager`, software updates to
+:class:`~edge_agent.update.UpdateManager` (when ``update.enabled``); a software update or a
+rollback ends :meth:`BoxDaemon.run` with ``exit_code`` :data:`REBOOT_EXIT_CODE`.
 """
 
 from __future__ import annotations
@@ -13,19 +18,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+from typing import Any
 
 from clinicbox import __version__
+from clinicbox_core.bundles import TrustedKeys
 from clinicbox_core.contracts import (
+    BundleAvailable,
     CardInserted,
     CardRemoved,
     Command,
     CommandResult,
     PrintJob,
     PrintResult,
+    SoftwareUpdate,
     WorkingSetPart,
     WorkingSetResync,
 )
+from edge_agent.bundles import BundleManager, BundleStore
 from edge_agent.card.errors import CardReadError
 from edge_agent.card.service import CardService
 from edge_agent.clock import WallClock
@@ -35,6 +46,7 @@ from edge_agent.link import CloudLink
 from edge_agent.outbox import AsyncOutbox
 from edge_agent.print_ledger import PrintLedger
 from edge_agent.printer.service import PrinterService
+from edge_agent.update import REBOOT_EXIT_CODE, AbScripts, UpdateManager
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +56,18 @@ class BoxDaemon:
         self.settings = settings
         self.outbox = outbox
         self.ledger = PrintLedger(settings.data_dir / "printed.db")
+        trusted = TrustedKeys(settings.bundles.trusted_keys)
+        self.bundles = BundleManager(BundleStore(settings.data_dir / "bundles.db"), trusted)
+        self.updates: UpdateManager | None = None
+        if settings.update.enabled:
+            self.updates = UpdateManager(
+                AbScripts(settings.update.scripts_dir, settings.update.ab_config),
+                trusted,
+                settings.data_dir,
+                self._reboot,
+                health_grace_s=settings.update.health_grace_s,
+            )
+        self.exit_code = 0
         self.printers = PrinterService(settings.printers)
         self.cards = CardService(
             settings.card, self.on_card_event, self.on_card_error, on_readers=self.on_readers
@@ -64,7 +88,7 @@ class BoxDaemon:
             self.on_command,
             software_version=__version__,
             readers=lambda: self.cards.readers,
-            extras=self.continuity.reported_extras if self.continuity is not None else None,
+            extras=self._reported_state,
         )
         self._stopping = asyncio.Event()
 
@@ -98,8 +122,34 @@ class BoxDaemon:
         log.info("card event %s seq=%d", body.type, event.seq)
         self.link.notify()
 
+    def _reported_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            **(self.continuity.reported_extras() if self.continuity is not None else {}),
+            "bundles": self.bundles.versions(),
+            "bundle_refusals": dict(self.bundles.refusals),
+        }
+        if self.updates is not None:
+            state["update"] = self.updates.state()
+        return state
+
+    def _reboot(self) -> None:
+        self.exit_code = REBOOT_EXIT_CODE
+        self._stopping.set()
+
+    def _ok(self, command: Command) -> CommandResult:
+        return CommandResult(command_id=command.command_id, box_id=self.settings.box_id, ok=True)
+
     async def on_command(self, command: Command) -> CommandResult:
         body = command.body
+        if isinstance(body, BundleAvailable):
+            try:
+                await self.bundles.offer(body)
+            finally:
+                await self.link.report()
+            return self._ok(command)
+        if isinstance(body, SoftwareUpdate) and self.updates is not None:
+            await self.updates.install(body)
+            return self._ok(command)
         if isinstance(body, PrintJob):
             result = await self._print_once(body)
             return CommandResult(
@@ -153,8 +203,27 @@ class BoxDaemon:
     def stop(self) -> None:
         self._stopping.set()
 
-    async def run(self) -> None:
+    async def _watch_link(self) -> None:
+        """Keep ``<data_dir>/link`` current for the A/B health check."""
+        path = self.settings.data_dir / "link"
+        while True:
+            state = "connected" if self.link.connected else "disconnected"
+            await asyncio.to_thread(path.write_text, state, encoding="utf-8")
+            await asyncio.sleep(1.0)
+
+    async def _watch_update(self) -> None:
+        assert self.updates is not None
         ready = self.settings.data_dir / "ready"
+        await self.updates.watch_after_boot(lambda: self.link.connected and ready.exists())
+        await self.link.report()
+
+    async def run(self) -> None:
+        data_dir = self.settings.data_dir
+        ready = data_dir / "ready"
+        (data_dir / "agent.pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
+        if self.updates is not None:
+            await self.updates.refresh()
+            self.link.software_version = self.updates.running_version or __version__
         if self.continuity is not None:
             await self.continuity.start()
         tasks = [
@@ -163,6 +232,9 @@ class BoxDaemon:
         ]
         if self.continuity is not None:
             tasks.append(asyncio.create_task(self.continuity.run(), name="continuity"))
+        helpers = [asyncio.create_task(self._watch_link(), name="link-state")]
+        if self.updates is not None:
+            helpers.append(asyncio.create_task(self._watch_update(), name="update-health"))
         ready.write_text("ok\n", encoding="utf-8")
         log.info("box %s of %s running", self.settings.box_id, self.settings.tenant)
         try:
@@ -173,6 +245,9 @@ class BoxDaemon:
                     raise task.exception()  # type: ignore[misc]
         finally:
             ready.unlink(missing_ok=True)
+            (data_dir / "link").unlink(missing_ok=True)
+            for helper in helpers:
+                helper.cancel()
             self.cards.stop()
             await self.link.stop()
             if self.continuity is not None:
@@ -184,11 +259,14 @@ class BoxDaemon:
                     await task
             await self.outbox.close()
             self.ledger.close()
+            self.bundles.store.close()
 
 
-async def run_box(settings: BoxSettings) -> None:
+async def run_box(settings: BoxSettings) -> int:
+    """Run until stopped; the exit code is :data:`REBOOT_EXIT_CODE` when a reboot is due."""
     daemon = await BoxDaemon.create(settings)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, daemon.stop)
     await daemon.run()
+    return daemon.exit_code

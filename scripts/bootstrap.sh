@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(mosquitto pcscd vsmartcard-vpcd libpcsclite-dev swig fonts-noto-cjk chromium
-              postgresql postgresql-client iproute2)
+              postgresql postgresql-client iproute2 shellcheck debootstrap)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,11 @@ from clinicbox_core.contracts.continuity import (
     WorkingSetResync,
     WorkingSetState,
 )
+from clinicbox_core.contracts.fleet_updates import (
+    BundleAvailable,
+    SoftwareUpdate,
+    UpdateState,
+)
 from clinicbox_core.contracts.messages import (
     SCHEMA_VERSION,
     BoxReported,
@@ -25,6 +30,7 @@ from clinicbox_core.contracts.topics import Channel, Topic, cloud_shared_subscri
 __all__ = [
     "SCHEMA_VERSION",
     "BoxReported",
+    "BundleAvailable",
     "CardInserted",
     "CardRemoved",
     "Channel",
@@ -35,7 +41,9 @@ __all__ = [
     "OutboxAck",
     "PrintJob",
     "PrintResult",
+    "SoftwareUpdate",
     "Topic",
+    "UpdateState",
     "WorkingSetPart",
     "WorkingSetResync",
     "WorkingSetState",

@@ -22,6 +22,7 @@ from clinicbox_core.contracts.continuity import (
     WorkingSetResync,
     WorkingSetState,
 )
+from clinicbox_core.contracts.fleet_updates import BundleAvailable, SoftwareUpdate, UpdateState
 from clinicbox_core.nhi.card import NhiCardBasic
 from clinicbox_core.printdoc import PrintDocument
 
@@ -96,7 +97,8 @@ class OutboxAck(_Msg):
 
 
 CommandBody = Annotated[
-    PrintJob | OutboxAck | WorkingSetPart | WorkingSetResync, Field(discriminator="type")
+    PrintJob | OutboxAck | WorkingSetPart | WorkingSetResync | BundleAvailable | SoftwareUpdate,
+    Field(discriminator="type"),
 ]
 
 
@@ -132,6 +134,11 @@ class BoxReported(_Msg):
     outbox_depth: int = 0
     continuity_url: str | None = None  # the box's LAN address for continuity mode
     working_set: WorkingSetState | None = None
+    bundles: dict[str, int] = Field(default_factory=dict, description="bundle kind → version")
+    bundle_refusals: dict[str, str] = Field(
+        default_factory=dict, description="bundle kind → error key of the last refused offer"
+    )
+    update: UpdateState = Field(default_factory=UpdateState)
     at: datetime = Field(default_factory=_now)
 
 

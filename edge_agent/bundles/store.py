@@ -1,0 +1,221 @@
+"""The box's bundle store: every kind's current and previous version, in one SQLite file.
+
+Applying a version is one ``BEGIN IMMEDIATE`` transaction: check it is newer than the current
+version and (for a delta) based on it, compute the new row set, check it against the signed
+target digest, insert it, make it current, demote the old current to previous and drop anything
+older. A crash at any point leaves either the old or the new version current, never a mixture.
+
+Lookups read the current version only; effective dates are honoured at lookup time
+(``price(code, on)``), so a price that takes effect on the 1st is used from the 1st even if the
+box has been offline since the bundle arrived.
+
+Blocking (sqlite3): call from a thread (``asyncio.to_thread``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from clinicbox_core.bundles import (
+    BundleBaseMismatch,
+    BundleDelta,
+    BundleDigestMismatch,
+    BundleHeader,
+    BundleKind,
+    BundleOutdated,
+    BundleRow,
+    apply_delta,
+    digest,
+    in_force_row,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bundle_version (
+    kind TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    digest TEXT NOT NULL,          -- SHA-256 of the canonical row set (signed by the cloud)
+    row_count INTEGER NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('current', 'previous')),
+    applied_at TEXT NOT NULL,      -- box clock, for the operator only
+    PRIMARY KEY (kind, version)
+) STRICT;
+CREATE UNIQUE INDEX IF NOT EXISTS bundle_version_role ON bundle_version (kind, role);
+CREATE TABLE IF NOT EXISTS bundle_row (
+    kind TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    effective_from TEXT NOT NULL,  -- ISO date, inclusive
+    effective_to TEXT,             -- ISO date, inclusive; NULL = until further notice
+    data TEXT NOT NULL,            -- JSON object of scalars
+    PRIMARY KEY (kind, version, code, effective_from)
+) STRICT, WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    kind: BundleKind
+    version: int
+    digest: str
+    row_count: int
+    role: str
+
+
+class BundleStore:
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ---- versions -----------------------------------------------------------------------------
+
+    def version(self, kind: BundleKind, role: str = "current") -> StoredVersion | None:
+        row = self._db.execute(
+            "SELECT version, digest, row_count FROM bundle_version WHERE kind = ? AND role = ?",
+            (kind.value, role),
+        ).fetchone()
+        return StoredVersion(kind, row[0], row[1], row[2], role) if row else None
+
+    def versions(self) -> dict[str, int]:
+        """Current version of every kind the box holds (for the reported state)."""
+        rows = self._db.execute(
+            "SELECT kind, version FROM bundle_version WHERE role = 'current' ORDER BY kind"
+        ).fetchall()
+        return {kind: version for kind, version in rows}
+
+    def rows(self, kind: BundleKind, version: int) -> list[BundleRow]:
+        cur = self._db.execute(
+            "SELECT code, effective_from, effective_to, data FROM bundle_row"
+            " WHERE kind = ? AND version = ? ORDER BY code, effective_from",
+            (kind.value, version),
+        )
+        return [_row(r) for r in cur]
+
+    def apply(self, header: BundleHeader, delta: BundleDelta) -> StoredVersion:
+        """Make ``header.version`` current (see the module docstring); refusals are typed."""
+        kind = header.kind
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                current = self.version(kind)
+                if current is not None and header.version <= current.version:
+                    raise BundleOutdated(
+                        kind=kind.value, version=header.version, current=current.version
+                    )
+                base_rows: list[BundleRow] = []
+                if header.is_delta:
+                    if (
+                        current is None
+                        or current.version != header.base_version
+                        or (current.digest != header.base_digest)
+                    ):
+                        raise BundleBaseMismatch(
+                            kind=kind.value,
+                            base=header.base_version,
+                            current=current.version if current else 0,
+                        )
+                    base_rows = self.rows(kind, current.version)
+                new_rows = apply_delta(base_rows, delta)
+                if digest(new_rows) != header.target_digest or len(new_rows) != header.row_count:
+                    raise BundleDigestMismatch(kind=kind.value, version=header.version)
+                self._swap(header, new_rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        stored = self.version(kind)
+        assert stored is not None
+        return stored
+
+    def _swap(self, header: BundleHeader, rows: list[BundleRow]) -> None:
+        kind = header.kind.value
+        db = self._db
+        db.execute(
+            "DELETE FROM bundle_row WHERE kind = ? AND version IN"
+            " (SELECT version FROM bundle_version WHERE kind = ? AND role = 'previous')",
+            (kind, kind),
+        )
+        db.execute("DELETE FROM bundle_version WHERE kind = ? AND role = 'previous'", (kind,))
+        db.execute(
+            "UPDATE bundle_version SET role = 'previous' WHERE kind = ? AND role = 'current'",
+            (kind,),
+        )
+        db.executemany(
+            "INSERT INTO bundle_row VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    kind,
+                    header.version,
+                    r.code,
+                    r.effective_from.isoformat(),
+                    r.effective_to.isoformat() if r.effective_to else None,
+                    json.dumps(r.data, sort_keys=True, separators=(",", ":")),
+                )
+                for r in rows
+            ],
+        )
+        db.execute(
+            "INSERT INTO bundle_version VALUES (?, ?, ?, ?, 'current', ?)",
+            (kind, header.version, header.target_digest, len(rows), datetime.now(UTC).isoformat()),
+        )
+
+    def revert(self, kind: BundleKind) -> StoredVersion:
+        """Make the previous version current again (operator action); one transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                previous = self.version(kind, "previous")
+                if previous is None:
+                    raise BundleBaseMismatch(kind=kind.value, base=None, current=0)
+                self._db.execute(
+                    "UPDATE bundle_version SET role = CASE role WHEN 'current' THEN 'previous'"
+                    " ELSE 'current' END WHERE kind = ?",
+                    (kind.value,),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        stored = self.version(kind)
+        assert stored is not None
+        return stored
+
+    # ---- lookups ------------------------------------------------------------------------------
+
+    def editions(self, kind: BundleKind, code: str) -> list[BundleRow]:
+        """Every effective-dated row of ``code`` in the current version of ``kind``."""
+        cur = self._db.execute(
+            "SELECT r.code, r.effective_from, r.effective_to, r.data FROM bundle_row r"
+            " JOIN bundle_version v ON v.kind = r.kind AND v.version = r.version"
+            " WHERE r.kind = ? AND v.role = 'current' AND r.code = ? ORDER BY r.effective_from",
+            (kind.value, code),
+        )
+        return [_row(r) for r in cur]
+
+    def lookup(self, kind: BundleKind, code: str, on: date) -> BundleRow:
+        """The row of ``code`` in force on ``on``; ``NoRuleInForce`` when none is."""
+        return in_force_row(self.editions(kind, code), on, rule=f"{kind.value}:{code}")
+
+    def price(self, code: str, on: date) -> Decimal:
+        """The NHI drug price of ``code`` on ``on`` from the current drug-price bundle."""
+        return Decimal(str(self.lookup(BundleKind.DRUG_PRICES, code, on).data["price"]))
+
+
+def _row(r: tuple[str, str, str | None, str]) -> BundleRow:
+    return BundleRow(
+        code=r[0],
+        effective_from=date.fromisoformat(r[1]),
+        effective_to=date.fromisoformat(r[2]) if r[2] else None,
+        data=json.loads(r[3]),
+    )

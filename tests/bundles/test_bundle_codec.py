@@ -1,0 +1,99 @@
+"""The bundle format: round trips, delta property, tampering, wrong keys, hostile bytes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bundles_helpers import price_row, signed
+from clinicbox_core.bundles import (
+    BundleMalformed,
+    BundleRow,
+    BundleSignatureInvalid,
+    BundleUntrustedKey,
+    SigningKey,
+    TrustedKeys,
+    apply_delta,
+    decode,
+    diff,
+    digest,
+    in_force_row,
+)
+from clinicbox_core.bundles.codec import read_header
+from clinicbox_core.nhi.errors import NoRuleInForce
+
+KEY = SigningKey.generate()
+TRUST = TrustedKeys([KEY.public_b64])
+
+rows_st = st.dictionaries(
+    st.tuples(st.sampled_from(["A0001", "A0002", "B1234", "AC5555"]), st.dates()),
+    st.tuples(st.none() | st.dates(), st.integers(0, 10**6).map(str)),
+    max_size=12,
+).map(
+    lambda d: [
+        BundleRow(code=c, effective_from=f, effective_to=t, data={"price": p})
+        for (c, f), (t, p) in d.items()
+    ]
+)
+
+
+@given(rows_st, rows_st)
+@settings(max_examples=200)
+def test_apply_of_diff_is_the_new_version(old: list[BundleRow], new: list[BundleRow]) -> None:
+    assert digest(apply_delta(old, diff(old, new))) == digest(new)
+
+
+@given(rows_st, rows_st)
+@settings(max_examples=50)
+def test_signed_delta_round_trips(old: list[BundleRow], new: list[BundleRow]) -> None:
+    blob = signed(KEY, 2, new, base=(1, old))
+    header, delta = decode(blob, TRUST)
+    assert header.base_version == 1
+    assert digest(apply_delta(old, delta)) == header.target_digest
+
+
+def test_full_bundle_round_trips() -> None:
+    rows = [price_row("A0001", "12.30", date(2026, 1, 1))]
+    header, delta = decode(signed(KEY, 1, rows), TRUST)
+    assert not header.is_delta and list(delta.upserts) == rows
+
+
+def test_every_flipped_byte_is_refused() -> None:
+    blob = signed(KEY, 1, [price_row("A0001", "12.30", date(2026, 1, 1))])
+    for i in range(len(blob)):
+        bad = bytearray(blob)
+        bad[i] ^= 0x01
+        with pytest.raises((BundleMalformed, BundleSignatureInvalid, BundleUntrustedKey)):
+            decode(bytes(bad), TRUST)
+
+
+def test_other_key_is_untrusted_and_forged_key_id_fails_signature() -> None:
+    other = SigningKey.generate()
+    blob = signed(other, 1, [price_row("A0001", "1", date(2026, 1, 1))])
+    with pytest.raises(BundleUntrustedKey):
+        decode(blob, TRUST)
+    # Signed by another key but claiming our key id: the signature check refuses it.
+    forged = blob.replace(other.key_id.encode(), KEY.key_id.encode())
+    assert read_header(forged).key_id == KEY.key_id
+    with pytest.raises(BundleSignatureInvalid):
+        decode(forged, TRUST)
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_never_crash(blob: bytes) -> None:
+    with pytest.raises((BundleMalformed, BundleSignatureInvalid, BundleUntrustedKey)):
+        decode(blob, TRUST)
+
+
+def test_in_force_row_uses_the_edition_of_the_day() -> None:
+    rows = [
+        price_row("A0001", "10", date(2026, 1, 1), date(2026, 12, 31)),
+        price_row("A0001", "9", date(2027, 1, 1)),
+    ]
+    assert in_force_row(rows, date(2026, 12, 31), rule="A0001").data["price"] == "10"
+    assert in_force_row(rows, date(2027, 1, 1), rule="A0001").data["price"] == "9"
+    with pytest.raises(NoRuleInForce):
+        in_force_row(rows, date(2025, 12, 31), rule="A0001")
