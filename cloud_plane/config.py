@@ -8,11 +8,29 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clinicbox_core.settings_models import MqttSettings
 from cloud_plane.notify.settings import NotifySettings
+
+
+class FleetUpdateSettings(BaseModel):
+    """Signed bundles, software artifacts and staged rollouts (docs/fleet.md)."""
+
+    signing_key: str = Field(
+        default="",
+        description="Ed25519 private key (base64 of the raw 32 bytes) that signs bundles and"
+        " software; empty = publishing is refused. Boxes trust its public key.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="base URL boxes download bundles and software from (HTTPS in production)",
+    )
+    rollout_tick_s: float = Field(default=2.0, gt=0, description="how often rollouts advance")
+    box_timeout_s: float = Field(
+        default=900.0, gt=0, description="a rollout box with no outcome after this has failed"
+    )
 
 
 class CloudSettings(BaseSettings):
@@ -33,6 +51,7 @@ class CloudSettings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     mqtt_client_id: str = Field(default="cloud-1", description="unique per cloud process")
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    fleet_updates: FleetUpdateSettings = Field(default_factory=FleetUpdateSettings)
 
     @classmethod
     def from_file(cls, path: Path) -> CloudSettings:

@@ -13,6 +13,7 @@ import signal
 
 from aiohttp import web
 
+from clinicbox_core.bundles import SigningKey
 from clinicbox_core.contracts import BoxReported, CommandResult
 from cloud_plane.box_events import BoxEventHandlers
 from cloud_plane.boxlink import BoxInbox
@@ -20,6 +21,9 @@ from cloud_plane.config import CloudSettings
 from cloud_plane.continuity.publisher import WorkingSetPublisher
 from cloud_plane.db.engine import create_engine
 from cloud_plane.db.schema import check_schema
+from cloud_plane.fleet_updates.bundles import BundlePublisher
+from cloud_plane.fleet_updates.downloads import install as install_downloads
+from cloud_plane.fleet_updates.engine import RolloutEngine
 from cloud_plane.live_bridge import LIVE_FILTER, LiveBridge
 from cloud_plane.notify.scheduler import ReminderScheduler
 from cloud_plane.print_dispatch import MqttPrintDispatcher
@@ -55,18 +59,34 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     handlers = BoxEventHandlers(live, engine)
     bridge = LiveBridge(live, origin=settings.mqtt_client_id)
     publishers: list[WorkingSetPublisher] = []
+    fleet = settings.fleet_updates
+    bundle_publisher = (
+        BundlePublisher(engine, SigningKey(fleet.signing_key)) if fleet.signing_key else None
+    )
+    rollout_engine = RolloutEngine(
+        engine,
+        lambda tenant, box, command: inbox.send_command(tenant, box, command),
+        public_url=fleet.public_url,
+        tick_s=fleet.rollout_tick_s,
+        box_timeout_s=fleet.box_timeout_s,
+    )
 
     async def on_reported(tenant: str, reported: BoxReported) -> None:
         await handlers.reported(tenant, reported)
         for publisher in publishers:
             await publisher.on_reported(tenant, reported)
+        await rollout_engine.on_reported(tenant, reported)
+
+    async def on_command_result(tenant: str, result: CommandResult) -> None:
+        await _log_command_result(tenant, result)
+        await rollout_engine.on_command_result(tenant, result)
 
     inbox = BoxInbox(
         engine,
         settings.mqtt,
         settings.mqtt_client_id,
         handlers.table(),
-        on_command_result=_log_command_result,
+        on_command_result=on_command_result,
         on_reported=on_reported,
         extra_subscriptions={LIVE_FILTER: bridge.receive},
     )
@@ -75,6 +95,7 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     app = create_app(
         settings, engine, print_dispatcher=MqttPrintDispatcher(inbox, engine), live=live
     )
+    install_downloads(app, bundle_publisher)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
@@ -92,6 +113,7 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         interval_s=settings.notify.scheduler_interval_s,
     )
     reminder_task = asyncio.create_task(reminders.run(stop), name="reminders")
+    rollouts = asyncio.create_task(rollout_engine.run(), name="rollouts")
     try:
         await site.start()
         log.info(
@@ -105,6 +127,8 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         stop.set()
         await reminder_task
         await runner.cleanup()
+        rollout_engine.stop()
+        await asyncio.gather(rollouts, return_exceptions=True)
         await inbox.stop()
         try:
             await asyncio.wait_for(link, 10)

@@ -3,6 +3,7 @@
 # ExecStartPre). Counts boots of an uncommitted version; past AB_BOOT_LIMIT it switches back to
 # the previous slot by itself. Prints the slot directory to start from.
 set -eu
+# shellcheck source=firmware_scripts/ab-lib.sh
 . "$(dirname "$0")/ab-lib.sh"
 
 active=$(env_get active a)

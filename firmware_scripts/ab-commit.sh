@@ -3,6 +3,7 @@
 # ArtifactCommit, RAUC mark-good). Nothing to do when no update is being tried.
 set -eu
 here=$(dirname "$0")
+# shellcheck source=firmware_scripts/ab-lib.sh
 . "$here/ab-lib.sh"
 
 if [ "$(env_get upgrade_available 0)" != 1 ]; then

@@ -2,6 +2,7 @@
 # ab-health.sh: is the running version healthy? Agent process up (pid file), box ready (ready
 # marker), cloud link connected (link state file written by the agent, fresh). Exit 0 = healthy.
 set -eu
+# shellcheck source=firmware_scripts/ab-lib.sh
 . "$(dirname "$0")/ab-lib.sh"
 : "${AB_DATA_DIR:?AB_DATA_DIR is not set in $AB_CONFIG}"
 

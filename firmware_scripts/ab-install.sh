@@ -5,6 +5,7 @@
 # block mode: ARTIFACT is a filesystem image written to the inactive partition.
 # The signature was verified by the agent before this runs. Refuses while an update is tried.
 set -eu
+# shellcheck source=firmware_scripts/ab-lib.sh
 . "$(dirname "$0")/ab-lib.sh"
 
 artifact=${1:?usage: ab-install.sh ARTIFACT VERSION [ROLLOUT_ID]}

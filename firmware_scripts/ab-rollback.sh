@@ -2,6 +2,7 @@
 # ab-rollback.sh: switch back to the previous slot now (failed health check within the grace
 # period, the watchdog, or an operator's roll back). Takes effect at the next boot.
 set -eu
+# shellcheck source=firmware_scripts/ab-lib.sh
 . "$(dirname "$0")/ab-lib.sh"
 
 active=$(env_get active a)

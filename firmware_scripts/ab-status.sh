@@ -1,6 +1,7 @@
 #!/bin/sh
 # ab-status.sh: the A/B state as key=value lines (read by the agent for its reported state).
 set -eu
+# shellcheck source=firmware_scripts/ab-lib.sh
 . "$(dirname "$0")/ab-lib.sh"
 
 active=$(env_get active a)

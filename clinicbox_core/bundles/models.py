@@ -10,6 +10,7 @@ strings, never floats), so the canonical encoding and its digest are stable acro
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -102,7 +103,7 @@ class BundleHeader(BaseModel):
 def canonical_rows(rows: Iterable[BundleRow]) -> list[BundleRow]:
     """Rows sorted by key; raises ``ValueError`` on a duplicate key."""
     ordered = sorted(rows, key=lambda r: r.key)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if a.key == b.key:
             raise ValueError(f"duplicate bundle row key {a.code} {a.effective_from}")
     return ordered

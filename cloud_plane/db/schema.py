@@ -11,6 +11,7 @@ Changelog:
     3  continuity: offline id map, conflict review list, staff.offline_allowed,
        ic_upload_records.made_up_later (additive; compat stays 1)
     4  front desk and online booking tables (additive; compat stays 1)
+    5  signed bundles, software artifacts, staged rollouts (additive; compat stays 1)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox_core.errors import ClinicboxError
 from cloud_plane.db.tables_clinic import schema_info
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA_COMPAT_VERSION = 1
 
 

@@ -25,7 +25,8 @@ from cloud_plane.web.sessions import COOKIE_NAME, WebSession
 #: Paths anyone may open (prefix match for the static directory).
 PUBLIC_PATHS: Final = frozenset({"/login", "/healthz", "/continuity/status", "/book"})
 #: /book/: online booking for patients; /display/: the waiting-room screen (masked names only).
-PUBLIC_PREFIXES: Final = ("/static/", "/book/", "/display/")
+#: /fleet/: signed downloads for boxes (bundles, software; no patient data).
+PUBLIC_PREFIXES: Final = ("/static/", "/book/", "/display/", "/fleet/")
 CSRF_HEADER: Final = "X-CSRF-Token"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 

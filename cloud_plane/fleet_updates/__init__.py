@@ -1,0 +1,1 @@
+"""The cloud side of signed bundles, software artifacts and staged rollouts (issue 5)."""
