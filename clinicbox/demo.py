@@ -180,13 +180,17 @@ class DemoStack:
         client: str = CLOUD_CLIENT,
         http_port: int | None = None,
         database_url: str | None = None,
+        fleet_updates: dict[str, object] | None = None,
     ) -> None:
         """One cloud process; a second one needs another ``client`` (cloud-2) and port."""
         port = http_port or self.http_port
         cfg = self.workdir / f"{name}.toml"
+        sections: dict[str, dict[str, object]] = {"mqtt": self._mqtt_section(client)}
+        if fleet_updates:
+            sections["fleet_updates"] = fleet_updates
         write_toml(
             cfg,
-            {"mqtt": self._mqtt_section(client)},
+            sections,
             {
                 "database_url": database_url or self.database_url,
                 "http_host": "127.0.0.1",
