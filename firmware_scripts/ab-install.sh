@@ -41,5 +41,6 @@ if [ "$found" != "$version" ]; then
   exit 4
 fi
 env_set previous="$active" active="$target" upgrade_available=1 bootcount=0 \
-  trying_version="$version" trying_rollout="$rollout" last_result=none
+  trying_version="$version" trying_rollout="$rollout" last_result=none \
+  installed_at="$(date +%s)"
 echo "ab-install: $version installed in slot $target; reboot to try it"

@@ -178,10 +178,19 @@ class BundleStore:
                 previous = self.version(kind, "previous")
                 if previous is None:
                     raise BundleBaseMismatch(kind=kind.value, base=None, current=0)
-                self._db.execute(
-                    "UPDATE bundle_version SET role = CASE role WHEN 'current' THEN 'previous'"
-                    " ELSE 'current' END WHERE kind = ?",
-                    (kind.value,),
+                # Swap the two roles: delete both rows and insert them back swapped (the
+                # unique (kind, role) index is checked per row, so an UPDATE cannot swap).
+                k = kind.value
+                rows = self._db.execute(
+                    "SELECT kind, version, digest, row_count, role, applied_at"
+                    " FROM bundle_version WHERE kind = ?",
+                    (k,),
+                ).fetchall()
+                self._db.execute("DELETE FROM bundle_version WHERE kind = ?", (k,))
+                swap = {"current": "previous", "previous": "current"}
+                self._db.executemany(
+                    "INSERT INTO bundle_version VALUES (?, ?, ?, ?, ?, ?)",
+                    [(*r[:4], swap[r[4]], r[5]) for r in rows],
                 )
                 self._db.execute("COMMIT")
             except BaseException:

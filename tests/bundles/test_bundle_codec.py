@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from bundles_helpers import price_row, signed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bundles_helpers import price_row, signed
 from clinicbox_core.bundles import (
     BundleMalformed,
     BundleRow,
@@ -41,13 +41,13 @@ rows_st = st.dictionaries(
 
 
 @given(rows_st, rows_st)
-@settings(max_examples=200)
+@settings(max_examples=100)
 def test_apply_of_diff_is_the_new_version(old: list[BundleRow], new: list[BundleRow]) -> None:
     assert digest(apply_delta(old, diff(old, new))) == digest(new)
 
 
 @given(rows_st, rows_st)
-@settings(max_examples=50)
+@settings(max_examples=25)
 def test_signed_delta_round_trips(old: list[BundleRow], new: list[BundleRow]) -> None:
     blob = signed(KEY, 2, new, base=(1, old))
     header, delta = decode(blob, TRUST)

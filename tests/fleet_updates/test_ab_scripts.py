@@ -113,3 +113,31 @@ def test_scripts_run_under_dash(tmp_path: Path) -> None:
         ["dash", str(SCRIPTS / "ab-status.sh")], env=layout.env(), capture_output=True, text=True
     )
     assert "active=a" in out.stdout
+
+
+def test_watchdog_commits_when_healthy_and_rolls_back_after_the_grace(tmp_path: Path) -> None:
+    layout = make_layout(tmp_path, GOOD)
+    art = tmp_path / "a.tar.gz"
+    art.write_bytes(artifact("1.1.0", GOOD))
+    restarted = tmp_path / "restarted"
+    env_extra = {"AB_RESTART_CMD": f"touch {restarted}"}
+
+    def watchdog(grace: str) -> None:
+        subprocess.run(
+            [str(SCRIPTS / "ab-watchdog.sh")],
+            env={**layout.env(), **env_extra, "AB_GRACE_S": grace},
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    layout.run("ab-install.sh", str(art), "1.1.0")
+    watchdog("300")  # unhealthy but within the grace: nothing happens
+    assert layout.status()["upgrade_available"] == "1" and not restarted.exists()
+    watchdog("-1")  # past the grace: back to slot a, agent restarted
+    st = layout.status()
+    assert st["active"] == "a" and st["last_result"] == "rolled_back" and restarted.exists()
+    layout.run("ab-install.sh", str(art), "1.1.0")
+    _healthy(layout.data_dir)
+    watchdog("300")
+    assert layout.status()["last_result"] == "committed"
