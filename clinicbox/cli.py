@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("nhi-sandbox", help="run the NHI sandbox (stand-in NHI online services)")
     add_arguments(p)
     p.set_defaults(func=_cmd_nhi_sandbox)
+
+    from cloud_plane.fleet_updates.cli import add_parser as add_fleet_parser
+
+    add_fleet_parser(sub)
     return parser
 
 

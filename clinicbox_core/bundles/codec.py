@@ -24,7 +24,7 @@ from clinicbox_core.bundles.errors import BundleMalformed
 from clinicbox_core.bundles.models import BundleDelta, BundleHeader, BundleRow
 from clinicbox_core.bundles.signing import SigningKey, TrustedKeys
 
-__all__ = ["MAGIC", "MAX_PAYLOAD_BYTES", "decode", "encode", "read_header"]
+__all__ = ["MAGIC", "MAX_PAYLOAD_BYTES", "decode", "encode", "read_header", "verify"]
 
 MAGIC = b"CBB1"
 SIG_LEN = 64
@@ -72,6 +72,13 @@ def _split(blob: bytes) -> tuple[BundleHeader, bytes, bytes, bytes]:
 def read_header(blob: bytes) -> BundleHeader:
     """The header without verifying anything (for logs and routing only)."""
     return _split(blob)[0]
+
+
+def verify(blob: bytes, trusted: TrustedKeys) -> BundleHeader:
+    """Check structure and signature only (no decompression, no row parsing)."""
+    header, _, signed, signature = _split(blob)
+    trusted.verify(header.key_id, signature, signed)
+    return header
 
 
 def decode(blob: bytes, trusted: TrustedKeys) -> tuple[BundleHeader, BundleDelta]:

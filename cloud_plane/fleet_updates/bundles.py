@@ -7,6 +7,7 @@ base): a fleet asking for the same month's delta signs and compresses it once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import zlib
 from datetime import UTC, datetime
@@ -41,11 +42,16 @@ def _unpack(blob: bytes) -> list[BundleRow]:
     ]
 
 
+def _diff(base: list[BundleRow], rows: list[BundleRow]) -> tuple[BundleDelta, str]:
+    return diff(base, rows), digest(base)
+
+
 class BundlePublisher:
     def __init__(self, engine: AsyncEngine, key: SigningKey) -> None:
         self.engine = engine
         self.key = key
         self._cache: dict[tuple[str, int, int | None], bytes] = {}
+        self._building: dict[tuple[str, int, int | None], asyncio.Lock] = {}
 
     async def latest(self, kind: BundleKind) -> int:
         async with self.engine.connect() as conn:
@@ -94,6 +100,19 @@ class BundlePublisher:
         cached = self._cache.get(cache_key)
         if cached is not None:
             return cached
+        # Single flight: a fleet asking at once builds each (version, base) once.
+        lock = self._building.setdefault(cache_key, asyncio.Lock())
+        async with lock:
+            cached = self._cache.get(cache_key)
+            if cached is None:
+                cached = await self._build(kind, version, have)
+                if len(self._cache) >= CACHE_SIZE:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[cache_key] = cached
+        self._building.pop(cache_key, None)
+        return cached
+
+    async def _build(self, kind: BundleKind, version: int, have: int | None) -> bytes:
         rows = await self.rows(kind, version)
         if rows is None:
             raise NotFound("error.fleet.bundle_not_found", kind=kind.value, version=version)
@@ -101,19 +120,15 @@ class BundlePublisher:
         if base is None:
             delta, base_digest = BundleDelta(upserts=tuple(rows)), None
         else:
-            delta, base_digest = diff(base, rows), digest(base)
+            delta, base_digest = await asyncio.to_thread(_diff, base, rows)
         header = BundleHeader(
             kind=kind,
             version=version,
             base_version=have if base is not None else None,
             base_digest=base_digest,
-            target_digest=digest(rows),
+            target_digest=await asyncio.to_thread(digest, rows),
             row_count=len(rows),
             created_at=datetime.now(UTC),
             key_id=self.key.key_id,
         )
-        blob = encode(header, delta, self.key)
-        if len(self._cache) >= CACHE_SIZE:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[cache_key] = blob
-        return blob
+        return await asyncio.to_thread(encode, header, delta, self.key)

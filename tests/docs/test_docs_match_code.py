@@ -10,9 +10,16 @@ from pydantic import BaseModel
 
 from clinicbox.cli import build_parser
 from clinicbox_core.settings_models import MqttSettings
-from cloud_plane.config import CloudSettings
+from cloud_plane.config import CloudSettings, FleetUpdateSettings
 from cloud_plane.notify.settings import NotifySettings
-from edge_agent.config import BoxSettings, CardSettings, ContinuitySettings, PrinterSettings
+from edge_agent.config import (
+    BoxSettings,
+    BundleSettings,
+    CardSettings,
+    ContinuitySettings,
+    PrinterSettings,
+    UpdateSettings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
@@ -32,6 +39,9 @@ def _fields(model: type[BaseModel]) -> list[str]:
         PrinterSettings,
         ContinuitySettings,
         NotifySettings,
+        FleetUpdateSettings,
+        BundleSettings,
+        UpdateSettings,
     ],
 )
 def test_every_setting_is_documented(model: type[BaseModel]) -> None:
