@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fleet_updates_helpers import Fleet
 
 from clinicbox.demo import DemoStack
 from clinicbox_core.bundles import SigningKey
-from fleet_updates_helpers import Fleet
 
 BOXES = ["fleet-1", "fleet-2", "fleet-3"]
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from firmware_helpers import SCRIPTS, Layout, artifact, make_layout
 from sqlalchemy import select
 
 from clinicbox.demo import DEMO_TENANT, DemoStack
@@ -18,7 +19,6 @@ from clinicbox_core.bundles import SigningKey
 from cloud_plane.db.engine import create_engine
 from cloud_plane.db.tables_boxlink import box_status
 from cloud_plane.db.tables_fleet_updates import rollout_boxes, rollouts
-from firmware_helpers import SCRIPTS, Layout, artifact, make_layout
 
 T = TypeVar("T")
 

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from firmware_helpers import REPO, SCRIPTS, artifact, make_layout
 
 # A "good" agent for the boot loop: records which version booted, then ends the loop (exit 0).

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from fleet_updates_helpers import Fleet, db, software_artifact, wait_for
 from sqlalchemy import select
 
 from clinicbox_core.bundles import BundleKind, BundleRow
@@ -21,7 +22,6 @@ from cloud_plane.fleet_updates.artifacts import add_artifact
 from cloud_plane.fleet_updates.bundles import BundlePublisher
 from cloud_plane.fleet_updates.rollouts import NewRollout, create_rollout
 from edge_agent.bundles import BundleStore
-from fleet_updates_helpers import Fleet, db, software_artifact, wait_for
 
 BOXES = ["fleet-1", "fleet-2", "fleet-3"]
 TENANT = "demo-west"
