@@ -108,6 +108,7 @@ def _routes() -> list[web.RouteDef]:
         web.post("/visits/{visit_id}/settle", billing.do_settle, name="bill_settle"),
         web.post("/visits/{visit_id}/print", billing.do_print, name="bill_print"),
         web.get("/visits/{visit_id}/prints", billing.prints_fragment, name="bill_prints"),
+        web.post("/visits/{visit_id}/dispense", billing.do_dispense, name="visit_dispense"),
         # 經營報表 reports (clinic admin)
         web.get("/reports", reports.show_reports, name="reports"),
         web.get("/reports.csv", reports.download_csv, name="reports_csv"),

@@ -119,6 +119,12 @@ async def test_offline_visits_reach_the_cloud_once(stack: DemoStack) -> None:
         await consult(doctor, stack, visit)
         await bill_and_print(desk, visit)
     wait_for("two drug bags", lambda: len(printed_jobs(stack)) >= jobs_before + 2)
+    pharmacist = Client(stack.box_url)
+    await pharmacist.login(stack, "pharmacist")
+    await pharmacist.get(f"/visits/{offline_visit}/bill")
+    status, where = await pharmacist.post(f"/visits/{offline_visit}/dispense")
+    assert status == 303, where
+    await pharmacist.close()
     assert box_rows(stack, "SELECT abnormal_code FROM visits WHERE id = ?", offline_visit) == [
         ("D000",)
     ]
@@ -145,7 +151,7 @@ async def test_offline_visits_reach_the_cloud_once(stack: DemoStack) -> None:
     assert len(finished) == 2, finished  # no duplicate visit
     online, offline = finished
     assert online[0] == online_visit and online[1] == "billed" and online[4] == 1
-    assert offline[1] == "billed" and offline[2] == "D000" and offline[4] == 1
+    assert offline[1] == "dispensed" and offline[2] == "D000" and offline[4] == 1
     assert offline[5] == "pending"
     for visit_id in (online[0], offline[0]):
         counts = cloud_rows(

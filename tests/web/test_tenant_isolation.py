@@ -45,6 +45,7 @@ ID_ROUTES: dict[str, dict[str, str] | None] = {
     "bill_settle": {"paid": "99999"},
     "bill_print": {"kind": "receipt"},
     "bill_prints": None,
+    "visit_dispense": {},
     "api_visit": None,
     "visit_call": {},
     "reregister": None,

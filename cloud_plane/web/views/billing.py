@@ -19,6 +19,7 @@ from clinicbox_core.nhi.effective import in_force
 from cloud_plane.services.actor import Actor
 from cloud_plane.services.billing import compute_bill, settle
 from cloud_plane.services.consultation import get_visit_detail
+from cloud_plane.services.dispensing import mark_dispensed
 from cloud_plane.services.models import Bill, PrintJobRow, VisitDetail
 from cloud_plane.services.printing import (
     create_print_job,
@@ -105,6 +106,16 @@ async def do_settle(request: web.Request) -> web.StreamResponse:
         detail = await get_visit_detail(conn, actor, visit_id)
     publish_visit(request, VISIT_UPDATED, detail.visit)
     return see_other(f"/visits/{visit_id}/bill#prints")
+
+
+async def do_dispense(request: web.Request) -> web.StreamResponse:
+    """藥師發藥: the billed visit's drugs are handed over (billed → dispensed)."""
+    actor = current_actor(request)
+    visit_id = path_id(request, "visit_id")
+    async with request.app[keys.ENGINE].begin() as conn:
+        visit = await mark_dispensed(conn, actor, visit_id)
+    publish_visit(request, VISIT_UPDATED, visit)
+    return see_other(f"/visits/{visit_id}/bill#dispense")
 
 
 def _publish_job(request: web.Request, actor: Actor, row: PrintJobRow) -> None:
