@@ -12,6 +12,7 @@ Changelog:
        ic_upload_records.made_up_later (additive; compat stays 1)
     4  front desk and online booking tables (additive; compat stays 1)
     5  signed bundles, software artifacts, staged rollouts (additive; compat stays 1)
+    6  pharmacy: slips, fills, stock lots and moves, reorder levels, refill reminders (additive)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox_core.errors import ClinicboxError
 from cloud_plane.db.tables_clinic import schema_info
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SCHEMA_COMPAT_VERSION = 1
 
 

@@ -20,7 +20,7 @@ from cloud_plane.services.models import Bill, VisitStatus
 from cloud_plane.services.visit_context import load_billing, order_rows
 from cloud_plane.services.visit_state import check_transition, require_status
 
-_LEVEL = {
+LEVEL_OF_CLINIC = {
     "western": InstitutionLevel.WESTERN_PRIMARY,
     "dental": InstitutionLevel.DENTAL_PRIMARY,
     "tcm": InstitutionLevel.TCM_PRIMARY,
@@ -77,7 +77,7 @@ async def _compute(
     copay = compute_copay(
         CopayInput(
             on=visit.visit_date,
-            institution_level=_LEVEL[visit.t_clinic_type],
+            institution_level=LEVEL_OF_CLINIC[visit.t_clinic_type],
             visit_kind=(
                 VisitKind.EMERGENCY
                 if visit.visit_type == EMERGENCY_VISIT_TYPE

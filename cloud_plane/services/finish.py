@@ -68,7 +68,7 @@ _DAY_COUNTS = select(
 )
 
 
-async def _fee(
+async def fee_order_values(
     conn: AsyncConnection, on: date, code: str, kind: str, ratio: Decimal = Decimal(100)
 ) -> dict[str, Any]:
     """The order values of fee ``code`` as of ``on`` (points × ``ratio`` %)."""
@@ -114,7 +114,7 @@ async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int
     ordinal = 1 + counts.done
     age = age_in_years(v.p_birth_date, v.visit_date)
     fee = consultation_fee_code(v.visit_date, ordinal, dispensing, age)
-    fees = [await _fee(conn, v.visit_date, fee.code, "consult_fee", fee.ratio_p8)]
+    fees = [await fee_order_values(conn, v.visit_date, fee.code, "consult_fee", fee.ratio_p8)]
     max_days = max((r.days or 1 for r in drug_rows), default=0)
     chronic = max_days > GENERAL_MAX_DAYS
     if dispensing == "self":
@@ -126,7 +126,7 @@ async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int
             counts.dispensed + 1,
         )
         if code is not None:
-            fees.append(await _fee(conn, v.visit_date, code, "pharmacy_fee"))
+            fees.append(await fee_order_values(conn, v.visit_date, code, "pharmacy_fee"))
     first = next_ordinal(kept)
     added = await insert_order_rows(
         conn, actor, visit_id, [{**f, "ordinal": first + i} for i, f in enumerate(fees)]
