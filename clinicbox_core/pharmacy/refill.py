@@ -5,7 +5,8 @@ within the last 10 days of the previous fill's supply ("於上次給藥期間屆
 previous fill on day D for N days, the supply covers D … D+N−1, so the window is
 D+N−10 … D+N−1 (a 28-day fill on 1 March: 19–28 March). Before that is too early; after it the
 supply has run out and the slip cannot be refilled (a new prescription is needed). A supply
-shorter than 10 days opens the window on the day after D (never on D itself).
+shorter than 10 days opens the window on the day after D (never on D itself); a 1-day supply
+has no window and is refused.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ class RefillWindow:
 
 def refill_window(previous_fill_on: date, previous_days: int, fill_no: int) -> RefillWindow:
     """The window of fill ``fill_no`` after a fill on ``previous_fill_on`` for ``previous_days``."""
-    if previous_days < 1:
-        raise ValidationFailed(field="days", reason="not_positive")
+    if previous_days < 2:  # a 1-day supply leaves no day for a refill window
+        raise ValidationFailed(field="days", reason="too_short_for_refill")
     if not 2 <= fill_no <= MAX_FILLS:
         raise ValidationFailed(field="fill_no", reason="out_of_range")
     closes = previous_fill_on + timedelta(days=previous_days - 1)

@@ -1,6 +1,7 @@
 """Seed the demo: reference data, clinic "demo-west" (staff, box, drug master, doctor sessions,
-a few online bookings) and a second
-clinic "demo-east" so tenant isolation can be shown. Idempotent: a second run changes nothing.
+a few online bookings), a second clinic "demo-east" so tenant isolation can be shown, and the
+pharmacy "demo-pharmacy" (特約藥局) with drug stock by lot. Idempotent: a second run changes
+nothing.
 
 Institution codes, names, addresses, passwords and national IDs are made up for the demo.
 """
@@ -22,6 +23,7 @@ from cloud_plane.db.tables_clinic import boxes, staff, tenant_drugs, tenants
 from cloud_plane.db.tables_refdata import drugs
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR, load_all
 from cloud_plane.seed.formulary import FormularyItem, pick_formulary
+from cloud_plane.seed.pharmacy import seed_pharmacy_stock
 from cloud_plane.seed.schedule import seed_bookings, seed_schedule
 from cloud_plane.services.auth import hash_password
 
@@ -77,6 +79,12 @@ _EAST = (
     _Person("doctor1", "吳醫師", ("doctor",), "E12345671"),
     _Person("admin", "周管理", ("clinic_admin",), None),
 )
+_PHARMACY = (
+    _Person("pharmacist", "許藥師", ("pharmacist",), "F22345671"),
+    _Person("pharmacist2", "蔡藥師", ("pharmacist",), "F12345672"),
+    _Person("admin", "鄭藥局長", ("clinic_admin", "pharmacist"), "F22345673"),
+)
+CLINIC_TYPES = {"demo-pharmacy": "pharmacy"}  # every other demo clinic is 西醫 (western)
 CLINICS = (
     (
         "demo-west",
@@ -95,6 +103,15 @@ CLINICS = (
         "02-2700-0002",
         "box-east-1",
         _EAST,
+    ),
+    (
+        "demo-pharmacy",
+        "5901200002",
+        "示範健康藥局",
+        "臺北市中山區示範巷3號",
+        "02-2700-0003",
+        "box-pharmacy-1",
+        _PHARMACY,
     ),
 )
 PRINTER_ROLES = ["drugbag", "receipt", "slip"]
@@ -188,7 +205,7 @@ async def _seed_clinic(
                     slug=slug,
                     nhi_code=code,
                     name=name,
-                    clinic_type="western",
+                    clinic_type=CLINIC_TYPES.get(slug, "western"),
                     address=address,
                     phone=phone,
                     registration_fee=150,
@@ -251,4 +268,5 @@ async def seed_demo(engine: AsyncEngine, data_dir: Path = DEFAULT_DATA_DIR) -> D
     async with engine.begin() as conn:
         await _price_formulary(conn, items)
         clinics = tuple([await _seed_clinic(conn, spec, items) for spec in CLINICS])
+        await seed_pharmacy_stock(conn, "demo-pharmacy", items)
     return DemoInfo(clinics=clinics, formulary_size=len(items), reference_rows=loaded)

@@ -104,8 +104,9 @@ async def upsert_from_card(conn: AsyncConnection, actor: Actor, card: NhiCardBas
 
 
 async def create_patient(conn: AsyncConnection, actor: Actor, data: PatientInput) -> Patient:
-    """A new patient typed in at the front desk; the national ID is checked when given."""
-    require_role(actor, Role.FRONT_DESK, Role.DOCTOR, Role.CLINIC_ADMIN)
+    """A new patient typed in at the front desk (at a pharmacy, by the pharmacist); the national
+    ID is checked when given."""
+    require_role(actor, Role.FRONT_DESK, Role.DOCTOR, Role.PHARMACIST, Role.CLINIC_ADMIN)
     national_id = data.national_id.strip().upper() if data.national_id else None
     if national_id:
         validate_national_id(national_id, field="national_id")
