@@ -26,10 +26,10 @@ MAX_FILLS: Final = 3  # 慢性病連續處方箋: 最多三次
 
 
 class RefillWindowError(ValidationFailed):
-    """``params``: ``field``, ``reason`` (too_early | too_late | no_more_fills | not_chronic),
-    ``opens`` and ``closes`` (ISO dates) and ``rule``."""
+    """``params``: ``field``, ``reason`` (too_early | too_late; the message key is
+    ``error.refill.<reason>``), ``fill_no``, ``opens`` and ``closes`` (ISO dates), ``rule``."""
 
-    default_key = "error.refill.window"
+    default_key = "error.refill.too_early"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +59,11 @@ def check_refill_date(
     """The window, or :class:`RefillWindowError` naming ``field`` when ``on`` is outside it."""
     window = refill_window(previous_fill_on, previous_days, fill_no)
     if on < window.opens or on > window.closes:
+        reason = "too_early" if on < window.opens else "too_late"
         raise RefillWindowError(
+            f"error.refill.{reason}",
             field=field,
-            reason="too_early" if on < window.opens else "too_late",
+            reason=reason,
             fill_no=fill_no,
             opens=window.opens.isoformat(),
             closes=window.closes.isoformat(),

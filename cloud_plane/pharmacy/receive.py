@@ -145,3 +145,10 @@ async def receive_prescription(
         conn, actor, "create", "pharmacy_rx", rx_id, patient_id=patient_id, source=source
     )
     return await load_rx(conn, actor, rx_id)
+
+
+async def known_name(conn: AsyncConnection, actor: Actor, national_id: str) -> str | None:
+    """The stored name of the patient with ``national_id``, when the pharmacy knows them."""
+    params = {"tenant_id": actor.tenant_id, "national_id": national_id.strip().upper()}
+    row = (await conn.execute(_PATIENT, params)).first()
+    return None if row is None else str(row.name)

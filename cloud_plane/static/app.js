@@ -64,6 +64,13 @@
       if (jobs && String(data.visit_id) === visitId) refresh(jobs);
     });
     source.addEventListener("box.status", function (ev) { setBox(JSON.parse(ev.data)); });
+    // Box devices at the counter (barcode scanner, card read at a pharmacy): page scripts
+    // (pharmacy.js) listen for these as DOM events.
+    ["scan.read", "card.read"].forEach(function (kind) {
+      source.addEventListener(kind, function (ev) {
+        document.dispatchEvent(new CustomEvent("clinicbox:" + kind, { detail: JSON.parse(ev.data) }));
+      });
+    });
     // Any fragment may ask to be refreshed on given event kinds (叫號 panel: queue.called ...).
     document.querySelectorAll("[data-live-kinds][data-fragment]").forEach(function (el) {
       source.addEventListener("open", function () { refresh(el); });

@@ -29,7 +29,18 @@ from cloud_plane.web.middleware import auth_middleware, csrf_middleware, session
 from cloud_plane.web.render import setup_templates
 from cloud_plane.web.routes_frontdesk import frontdesk_routes
 from cloud_plane.web.sessions import SessionCodec, master_key_from_secret
-from cloud_plane.web.views import api, auth, billing, continuity, desk, events, reports, visit
+from cloud_plane.web.views import (
+    api,
+    auth,
+    billing,
+    continuity,
+    desk,
+    events,
+    pharmacy,
+    reports,
+    stock,
+    visit,
+)
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 HEARTBEAT_S: Final = 15.0
@@ -109,6 +120,17 @@ def _routes() -> list[web.RouteDef]:
         web.post("/visits/{visit_id}/print", billing.do_print, name="bill_print"),
         web.get("/visits/{visit_id}/prints", billing.prints_fragment, name="bill_prints"),
         web.post("/visits/{visit_id}/dispense", billing.do_dispense, name="visit_dispense"),
+        # 調劑 pharmacy and 庫存 stock
+        web.get("/pharmacy", pharmacy.show_pharmacy, name="pharmacy"),
+        web.post("/pharmacy/scan", pharmacy.do_scan, name="pharmacy_scan"),
+        web.post("/pharmacy/rx", pharmacy.do_typed, name="pharmacy_typed"),
+        web.get("/pharmacy/patient", pharmacy.patient_slips, name="pharmacy_patient"),
+        web.get("/pharmacy/rx/{rx_id}", pharmacy.show_rx, name="pharmacy_rx"),
+        web.post("/pharmacy/rx/{rx_id}/dispense", pharmacy.do_dispense, name="pharmacy_dispense"),
+        web.post("/pharmacy/rx/{rx_id}/print", pharmacy.do_print, name="pharmacy_print"),
+        web.get("/stock", stock.show_stock, name="stock"),
+        web.post("/stock/receive", stock.do_receive, name="stock_receive"),
+        web.post("/stock/adjust", stock.do_adjust, name="stock_adjust"),
         # 經營報表 reports (clinic admin)
         web.get("/reports", reports.show_reports, name="reports"),
         web.get("/reports.csv", reports.download_csv, name="reports_csv"),

@@ -25,8 +25,13 @@ PRINT_UPDATED: Final = "print.updated"
 BOX_STATUS: Final = "box.status"
 QUEUE_CALLED: Final = "queue.called"  # 叫號: a doctor's session called a number
 BOOKING_CHANGED: Final = "booking.changed"  # an online booking was made or cancelled
+SCAN_READ: Final = "scan.read"  # a barcode scanned at a box (pharmacy: a prescription slip)
+CARD_READ: Final = "card.read"  # an NHI card read at a pharmacy's box (fills the form)
 KINDS: Final = frozenset(
-    {VISIT_CREATED, VISIT_UPDATED, PRINT_UPDATED, BOX_STATUS, QUEUE_CALLED, BOOKING_CHANGED}
+    {
+        VISIT_CREATED, VISIT_UPDATED, PRINT_UPDATED, BOX_STATUS, QUEUE_CALLED, BOOKING_CHANGED,
+        SCAN_READ, CARD_READ,
+    }  # fmt: skip
 )
 
 LOCAL_ORIGIN: Final = "local"

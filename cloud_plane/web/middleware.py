@@ -97,7 +97,11 @@ async def _load_actor(request: web.Request, session: WebSession) -> Actor | None
         return None
     allowed = {r.value for r in STAFF_ROLES}
     roles = frozenset(Role(r) for r in member.roles if r in allowed)
-    request[keys.PERSON] = {"staff_name": member.display_name, "tenant_name": tenant.name}
+    request[keys.PERSON] = {
+        "staff_name": member.display_name,
+        "tenant_name": tenant.name,
+        "clinic_type": str(tenant.clinic_type),
+    }
     request[keys.TENANT_SLUG] = tenant.slug
     return Actor(tenant_id=session.tenant_id, staff_id=member.id, roles=roles)
 

@@ -128,9 +128,15 @@ def _publish_job(request: web.Request, actor: Actor, row: PrintJobRow) -> None:
 
 @form_post("print", bill_page)
 async def do_print(request: web.Request) -> web.StreamResponse:
-    actor = current_actor(request)
     visit_id = path_id(request, "visit_id")
-    kind = optional(await post_values(request), "kind")
+    await print_visit_document(request, visit_id, optional(await post_values(request), "kind"))
+    return see_other(f"/visits/{visit_id}/bill#prints")
+
+
+async def print_visit_document(request: web.Request, visit_id: int, kind: str | None) -> None:
+    """Queue the ``kind`` document of ``visit_id`` and send it to the box (also used by the
+    pharmacy's dispensing page); the job's status goes to the open pages live."""
+    actor = current_actor(request)
     if kind not in PRINT_KINDS:
         raise ValidationFailed("error.print.bad_kind", field="kind")
     engine = request.app[keys.ENGINE]
@@ -151,4 +157,3 @@ async def do_print(request: web.Request) -> web.StreamResponse:
         async with engine.begin() as conn:
             row = await mark_print_job_sent(conn, slug, job.job_id)
     _publish_job(request, actor, row)
-    return see_other(f"/visits/{visit_id}/bill#prints")

@@ -70,6 +70,8 @@ async def desk_page(request: web.Request, forms: Forms, status: int) -> web.Stre
 
 
 async def show_desk(request: web.Request) -> web.StreamResponse:
+    if request.get(keys.PERSON, {}).get("clinic_type") == "pharmacy":
+        return see_other("/pharmacy")  # a pharmacy's counter is the dispensing page
     return await desk_page(request, {}, 200)
 
 
