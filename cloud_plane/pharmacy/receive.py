@@ -85,6 +85,7 @@ async def _patient_id(conn: AsyncConnection, actor: Actor, data: RxInput) -> int
         PatientInput(
             national_id=national_id, name=data.name, sex=data.sex, birth_date=data.birth_date
         ),
+        roles=PHARMACY_ROLES,
     )
     return created.id
 

@@ -103,10 +103,19 @@ async def upsert_from_card(conn: AsyncConnection, actor: Actor, card: NhiCardBas
     return mappers.patient(row)
 
 
-async def create_patient(conn: AsyncConnection, actor: Actor, data: PatientInput) -> Patient:
-    """A new patient typed in at the front desk (at a pharmacy, by the pharmacist); the national
-    ID is checked when given."""
-    require_role(actor, Role.FRONT_DESK, Role.DOCTOR, Role.PHARMACIST, Role.CLINIC_ADMIN)
+_CREATE_ROLES = (Role.FRONT_DESK, Role.DOCTOR, Role.CLINIC_ADMIN)
+
+
+async def create_patient(
+    conn: AsyncConnection,
+    actor: Actor,
+    data: PatientInput,
+    *,
+    roles: tuple[Role, ...] = _CREATE_ROLES,
+) -> Patient:
+    """A new patient typed in at the front desk; the national ID is checked when given.
+    ``roles``: who may do it here (receiving a slip at a pharmacy passes the pharmacist)."""
+    require_role(actor, *roles)
     national_id = data.national_id.strip().upper() if data.national_id else None
     if national_id:
         validate_national_id(national_id, field="national_id")

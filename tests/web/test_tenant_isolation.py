@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pharmacy_steps import pharmacy_codes, receive_typed, slip_form
 from sqlalchemy import select
 from web_booking import insert_booking_today
 from web_env import WebEnv
-from web_steps import consult, create_patient, register
+from web_steps import consult, create_patient, new_national_id, register
 
 from cloud_plane.db.tables_clinic import (
     audit_log,
@@ -27,6 +28,7 @@ from cloud_plane.db.tables_clinic import (
     visits,
 )
 from cloud_plane.db.tables_frontdesk import bookings
+from cloud_plane.db.tables_pharmacy import pharmacy_fills, pharmacy_rx, stock_lots
 
 # route name → form posted (None for GET). Each form is valid, so only the tenant check stops it.
 ID_ROUTES: dict[str, dict[str, str] | None] = {
@@ -51,6 +53,9 @@ ID_ROUTES: dict[str, dict[str, str] | None] = {
     "reregister": None,
     "reregister_post": {"doctor_id": "1", "department": "01", "session": ""},
     "checkin": {},
+    "pharmacy_rx": None,
+    "pharmacy_dispense": {"card_id": ""},
+    "pharmacy_print": {"kind": "drugbag"},
 }
 # Routes whose path parameter is not a tenant-scoped id: the public pages are found by clinic
 # slug (and a patient's booking by their verified identity, tests/web/test_booking_pages.py),
@@ -81,7 +86,7 @@ async def test_every_id_route_is_covered(env: WebEnv) -> None:
         f"new={sorted(set(routes) - set(ID_ROUTES))} gone={sorted(set(ID_ROUTES) - set(routes))}"
     )
     params = {p for _, t in routes.values() for p in _PARAM.findall(t)}
-    assert params == {"visit_id", "diagnosis_id", "order_id", "booking_id"}
+    assert params == {"visit_id", "diagnosis_id", "order_id", "booking_id", "rx_id"}
 
 
 async def snapshot(env: WebEnv, tenant_slug: str) -> dict[str, Any]:
@@ -89,7 +94,10 @@ async def snapshot(env: WebEnv, tenant_slug: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with env.engine.begin() as conn:
         tid = (await conn.execute(select(tenants.c.id).where(tenants.c.slug == tenant_slug))).one()
-        for table in (patients, visits, diagnoses, orders, bills, print_jobs, bookings):
+        for table in (
+            patients, visits, diagnoses, orders, bills, print_jobs, bookings,
+            pharmacy_rx, pharmacy_fills, stock_lots,
+        ):  # fmt: skip
             rows = (
                 await conn.execute(
                     select(table).where(table.c.tenant_id == tid.id).order_by(table.c.id)
@@ -128,9 +136,15 @@ async def test_west_staff_get_404_for_every_east_id(env: WebEnv) -> None:
     assert status == 303
     assert len(env.dispatcher.jobs) == 1
     booking_id, _ = await insert_booking_today(env.engine, "demo-east", "doctor1", "東區預約")
+    # demo-pharmacy: one received slip, not yet dispensed.
+    pharmacist = await env.logged_in("pharmacy", "pharmacist")
+    slip_patient = new_national_id("F")
+    slip = slip_form(slip_patient, await pharmacy_codes(env.engine))
+    rx_id = await receive_typed(pharmacist, slip)
+    forms = {**ID_ROUTES, "pharmacy_dispense": {"card_id": slip_patient}}
     ids = {
         "visit_id": east_visit, "diagnosis_id": diagnosis_id, "order_id": order_id,
-        "booking_id": booking_id,
+        "booking_id": booking_id, "rx_id": rx_id,
     }  # fmt: skip
 
     # demo-west: the clinic admin holds both the admin and the doctor role, so no role check
@@ -138,10 +152,11 @@ async def test_west_staff_get_404_for_every_east_id(env: WebEnv) -> None:
     west = await env.logged_in("west", "admin")
     await west.get("/desk")
     before = await snapshot(env, "demo-east")
+    before_pharmacy = await snapshot(env, "demo-pharmacy")
     tried = 0
     for name, (method, template) in sorted(id_routes(env).items()):
         path = _PARAM.sub(lambda m: str(ids[m.group(1)]), template)
-        form = ID_ROUTES[name]
+        form = forms[name]
         if method == "GET":
             status, body, _ = await west.get(path)
         else:
@@ -159,6 +174,7 @@ async def test_west_staff_get_404_for_every_east_id(env: WebEnv) -> None:
     assert tried == len(ID_ROUTES)
     after = await snapshot(env, "demo-east")
     assert after == before
+    assert await snapshot(env, "demo-pharmacy") == before_pharmacy
     assert len(env.dispatcher.jobs) == 1  # nothing printed for west on east's visit
 
 
