@@ -27,12 +27,8 @@ QUEUE_CALLED: Final = "queue.called"  # 叫號: a doctor's session called a numb
 BOOKING_CHANGED: Final = "booking.changed"  # an online booking was made or cancelled
 SCAN_READ: Final = "scan.read"  # a barcode scanned at a box (pharmacy: a prescription slip)
 CARD_READ: Final = "card.read"  # an NHI card read at a pharmacy's box (fills the form)
-KINDS: Final = frozenset(
-    {
-        VISIT_CREATED, VISIT_UPDATED, PRINT_UPDATED, BOX_STATUS, QUEUE_CALLED, BOOKING_CHANGED,
-        SCAN_READ, CARD_READ,
-    }  # fmt: skip
-)
+_CLINIC_KINDS = {VISIT_CREATED, VISIT_UPDATED, PRINT_UPDATED, BOX_STATUS}
+KINDS: Final = frozenset({*_CLINIC_KINDS, QUEUE_CALLED, BOOKING_CHANGED, SCAN_READ, CARD_READ})
 
 LOCAL_ORIGIN: Final = "local"
 
