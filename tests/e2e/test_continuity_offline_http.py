@@ -21,6 +21,7 @@ from e2e_helpers import (
 
 from clinicbox.demo import DemoStack
 from clinicbox_core.nhi.id_number import check_digit
+from devsim.card_control import control
 
 pytestmark = [pytest.mark.hardware]
 _serial = itertools.count(int.from_bytes(os.urandom(3), "big") % 9_000_000)
@@ -85,9 +86,10 @@ async def bill_and_print(desk: Client, visit: int) -> None:
 
 async def test_offline_visits_reach_the_cloud_once(stack: DemoStack) -> None:
     state = wait_for(
-        "the box's working set", lambda: (reported_working_set(stack) or {}).get("version")
+        "the box's working set",
+        lambda: (reported_working_set(stack) or {}).get("rows") and reported_working_set(stack),
     )
-    assert state
+    assert state["version"] > 0 and state["size_bytes"] > 0 and state["stale_s"] is not None
 
     # Online: the front desk registers a new patient in the cloud; the box gets the visit.
     cloud_desk = Client(stack.url)
@@ -114,6 +116,20 @@ async def test_offline_visits_reach_the_cloud_once(stack: DemoStack) -> None:
     doctor = Client(stack.box_url)
     await doctor.login(stack, "doctor1")
     offline_visit = await new_patient_and_visit(desk, "離線掛號乙")
+    # A card inserted now is checked in on the box (not queued as a card event for later).
+    card_id = national_id()
+    await control(
+        stack.card_control_url, "insert",
+        {"name": "插卡丙", "id_no": card_id, "birth_date": "1990-01-02", "sex": "M"},
+    )  # fmt: skip
+    wait_for(
+        "the card check-in on the box",
+        lambda: box_rows(
+            stack, "SELECT v.abnormal_code FROM visits v JOIN patients p ON p.id = v.patient_id "
+            "WHERE p.national_id = ?", card_id,
+        ) == [("D000",)],
+    )  # fmt: skip
+    await control(stack.card_control_url, "remove")
     jobs_before = len(printed_jobs(stack))
     for visit in (online_visit, offline_visit):
         await consult(doctor, stack, visit)
@@ -146,10 +162,11 @@ async def test_offline_visits_reach_the_cloud_once(stack: DemoStack) -> None:
         "SELECT v.id, v.status, v.abnormal_code, p.name, r.made_up_later, r.status "
         "FROM visits v JOIN patients p ON p.id = v.patient_id "
         "LEFT JOIN ic_upload_records r ON r.visit_id = v.id "
-        "WHERE p.name IN ('雲端掛號甲', '離線掛號乙') ORDER BY v.id",
+        "WHERE p.name IN ('雲端掛號甲', '離線掛號乙', '插卡丙') ORDER BY v.id",
     )
-    assert len(finished) == 2, finished  # no duplicate visit
-    online, offline = finished
+    assert len(finished) == 3, finished  # no duplicate visit
+    online, offline, carded = finished
+    assert carded[1] == "registered" and carded[2] == "D000" and carded[4] is None
     assert online[0] == online_visit and online[1] == "billed" and online[4] == 1
     assert offline[1] == "dispensed" and offline[2] == "D000" and offline[4] == 1
     assert offline[5] == "pending"
