@@ -27,6 +27,7 @@ from cloud_plane.fleet_updates.engine import RolloutEngine
 from cloud_plane.live_bridge import LIVE_FILTER, LiveBridge
 from cloud_plane.notify.scheduler import ReminderScheduler
 from cloud_plane.print_dispatch import MqttPrintDispatcher
+from cloud_plane.print_resend import PrintResender
 from cloud_plane.web import keys
 from cloud_plane.web.app import create_app
 from cloud_plane.web.live import LiveHub
@@ -70,12 +71,15 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         tick_s=fleet.rollout_tick_s,
         box_timeout_s=fleet.box_timeout_s,
     )
+    resenders: list[PrintResender] = []
 
     async def on_reported(tenant: str, reported: BoxReported) -> None:
         await handlers.reported(tenant, reported)
         for publisher in publishers:
             await publisher.on_reported(tenant, reported)
         await rollout_engine.on_reported(tenant, reported)
+        for resender in resenders:
+            await resender.on_reported(tenant, reported)
 
     async def on_command_result(tenant: str, result: CommandResult) -> None:
         await _log_command_result(tenant, result)
@@ -92,6 +96,7 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     )
     bridge.attach(inbox)
     publishers.append(WorkingSetPublisher(engine, inbox))
+    resenders.append(PrintResender(engine, inbox))
     app = create_app(
         settings, engine, print_dispatcher=MqttPrintDispatcher(inbox, engine), live=live
     )

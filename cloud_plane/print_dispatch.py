@@ -39,4 +39,5 @@ class MqttPrintDispatcher:
 
     async def dispatch(self, tenant_slug: str, job: PrintJob, box_id: str | None) -> None:
         target = box_id or await self._default_box(tenant_slug, job.printer)
-        await self.inbox.send_command(tenant_slug, target, Command(body=job))
+        # The job id is the command id: a re-sent job (see print_resend) is the same command.
+        await self.inbox.send_command(tenant_slug, target, Command(command_id=job.job_id, body=job))

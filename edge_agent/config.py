@@ -118,6 +118,12 @@ class BoxSettings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     card: CardSettings = Field(default_factory=CardSettings)
     printers: list[PrinterSettings] = Field(default_factory=list)
+    disk_low_mb: int = Field(
+        default=200,
+        ge=1,
+        description="below this much free space in data_dir the outbox refuses non-essential "
+        "events and the box reports disk_state=low",
+    )
     clock_offset_file: Path | None = Field(
         default=None,
         description="tests only: a file holding seconds added to the box's wall clock "

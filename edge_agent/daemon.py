@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 from typing import Any
 
 from clinicbox import __version__
@@ -43,7 +44,7 @@ from edge_agent.clock import WallClock
 from edge_agent.config import BoxSettings
 from edge_agent.continuity.manager import ContinuityService
 from edge_agent.link import CloudLink
-from edge_agent.outbox import AsyncOutbox
+from edge_agent.outbox import AsyncOutbox, OutboxDiskError
 from edge_agent.print_ledger import PrintLedger
 from edge_agent.printer.service import PrinterService
 from edge_agent.update import REBOOT_EXIT_CODE, AbScripts, UpdateManager
@@ -96,7 +97,10 @@ class BoxDaemon:
     async def create(cls, settings: BoxSettings) -> BoxDaemon:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         outbox = await AsyncOutbox.open(
-            settings.data_dir / "outbox.db", settings.box_id, WallClock(settings.clock_offset_file)
+            settings.data_dir / "outbox.db",
+            settings.box_id,
+            WallClock(settings.clock_offset_file),
+            low_free_bytes=settings.disk_low_mb * 1024 * 1024,
         )
         return cls(settings, outbox)
 
@@ -118,7 +122,13 @@ class BoxDaemon:
                 visit_id = await self.continuity.card_inserted(body)
                 log.info("card check-in in continuity mode: visit %d on the box", visit_id)
             return
-        event = await self.outbox.append(body)
+        try:
+            event = await self.outbox.append(body)
+        except OutboxDiskError as exc:
+            await self._disk_alarm(exc)
+            if isinstance(body, CardInserted):
+                raise  # a check-in that could not be recorded must not look recorded
+            return
         log.info("card event %s seq=%d", body.type, event.seq)
         self.link.notify()
 
@@ -138,6 +148,19 @@ class BoxDaemon:
 
     def _ok(self, command: Command) -> CommandResult:
         return CommandResult(command_id=command.command_id, box_id=self.settings.box_id, ok=True)
+
+    async def _disk_alarm(self, exc: OutboxDiskError) -> None:
+        """Say it loudly: error log, and the reported state the cloud pages show."""
+        disk = self.outbox.disk
+        log.error(
+            "DISK %s: box data disk %s, %d bytes free: %s",
+            disk.state.value.upper(),
+            disk.directory,
+            disk.free,
+            exc,
+        )
+        if self.link.connected:
+            await self.link.report()
 
     async def on_command(self, command: Command) -> CommandResult:
         body = command.body
@@ -195,8 +218,15 @@ class BoxDaemon:
             log.info("print job %s already printed; not printing it again", job.job_id)
             return previous
         result = await self.printers.print(job)
-        await asyncio.to_thread(self.ledger.record, result)
-        await self.outbox.append(result)
+        try:
+            await asyncio.to_thread(self.ledger.record, result)
+        except sqlite3.Error as exc:  # a full disk must not cost the result (the clinical record)
+            log.error("print ledger not written for job %s: %s", job.job_id, exc)
+        try:
+            await self.outbox.append(result)
+        except OutboxDiskError as exc:
+            await self._disk_alarm(exc)
+            raise
         self.link.notify()
         return result
 

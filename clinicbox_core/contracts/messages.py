@@ -139,6 +139,9 @@ class BoxReported(_Msg):
         default_factory=dict, description="bundle kind → error key of the last refused offer"
     )
     update: UpdateState = Field(default_factory=UpdateState)
+    # data disk: "low" refuses non-essential events, "full" could not write (outbox/disk.py)
+    disk_state: Literal["ok", "low", "full"] = "ok"
+    disk_free_bytes: int | None = None
     at: datetime = Field(default_factory=_now)
 
 

@@ -9,6 +9,7 @@ hands to :func:`record_print_result`.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select, update
@@ -152,6 +153,50 @@ async def record_print_result(
         status=result.status,
     )
     return _row(await _job_of_tenant(conn, tenant_slug, result.job_id))
+
+
+PENDING_STATUSES = ("queued", "sent")
+
+
+async def pending_print_jobs(
+    conn: AsyncConnection, tenant_slug: str, box_id: str, since: datetime
+) -> list[PrintJob]:
+    """The jobs of ``box_id`` created after ``since`` that the box has not reported on, rebuilt
+    from the database with their original ``job_id`` (the box prints a job id once), oldest
+    first. A job whose visit can no longer be printed (cancelled meanwhile) is skipped."""
+    stmt = (
+        select(print_jobs)
+        .join(tenants, tenants.c.id == print_jobs.c.tenant_id)
+        .where(
+            tenants.c.slug == tenant_slug,
+            print_jobs.c.box_id == box_id,
+            print_jobs.c.status.in_(PENDING_STATUSES),
+            print_jobs.c.created_at >= since,
+        )
+        .order_by(print_jobs.c.id)
+    )
+    jobs: list[PrintJob] = []
+    for row in (await conn.execute(stmt)).all():
+        actor = Actor(
+            tenant_id=row.tenant_id,
+            staff_id=None,
+            roles=frozenset({Role.SYSTEM}),
+            box_id=row.box_id,
+        )
+        visit = await load_context(conn, actor, row.visit_id)
+        try:
+            document = await build_document(
+                conn,
+                actor,
+                visit,
+                row.kind,
+                patient=Prefixed(visit, "p_"),
+                tenant=Prefixed(visit, "t_"),
+            )
+        except Conflict:
+            continue
+        jobs.append(PrintJob(job_id=uuid.UUID(row.job_id), printer=row.kind, document=document))
+    return jobs
 
 
 async def list_print_jobs(conn: AsyncConnection, actor: Actor, visit_id: int) -> list[PrintJobRow]:

@@ -20,13 +20,29 @@ class BoxState:
     box_id: str
     online: bool
     updated_at: datetime
+    disk_state: str = "ok"  # ok / low / full, from the box's reported state
+    disk_free_bytes: int | None = None
 
 
 async def tenant_boxes(conn: AsyncConnection, tenant_slug: str) -> list[BoxState]:
     stmt = (
-        select(box_status.c.box_id, box_status.c.online, box_status.c.updated_at)
+        select(
+            box_status.c.box_id,
+            box_status.c.online,
+            box_status.c.updated_at,
+            box_status.c.reported,
+        )
         .where(box_status.c.tenant_slug == tenant_slug)
         .order_by(box_status.c.box_id)
     )
     rows = (await conn.execute(stmt)).all()
-    return [BoxState(r.box_id, bool(r.online), r.updated_at) for r in rows]
+    return [
+        BoxState(
+            r.box_id,
+            bool(r.online),
+            r.updated_at,
+            str((r.reported or {}).get("disk_state", "ok")),
+            (r.reported or {}).get("disk_free_bytes"),
+        )
+        for r in rows
+    ]

@@ -46,7 +46,7 @@ from clinicbox_core.errors import ClinicboxError
 from edge_agent.config import BoxSettings
 from edge_agent.link.errors import LinkError, LinkLost
 from edge_agent.link.mqtt import connect, tls_context
-from edge_agent.outbox import AckBeyondLastSeq, AsyncOutbox
+from edge_agent.outbox import AckBeyondLastSeq, AsyncOutbox, OutboxDiskError
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +249,8 @@ class CloudLink:
             software_version=self.software_version,
             readers=self._readers() if self._readers is not None else [],
             outbox_depth=depth,
+            disk_state=self.outbox.disk.state.value,
+            disk_free_bytes=self.outbox.disk.free,
             **(self._extras() if self._extras is not None else {}),
         )
 
@@ -329,6 +331,9 @@ class CloudLink:
             await self.outbox.ack(upto_seq)
         except AckBeyondLastSeq as exc:
             log.error("cloud acknowledged beyond our last seq: %s", exc)
+            return
+        except OutboxDiskError as exc:  # the delete could not be written; a later ack retries
+            log.error("outbox could not apply ack %d: %s", upto_seq, exc)
             return
         if upto_seq > self._acked:
             self._acked = upto_seq

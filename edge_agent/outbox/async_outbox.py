@@ -15,6 +15,7 @@ from typing import TypeVar
 from clinicbox_core.contracts import Event
 from clinicbox_core.contracts.messages import EventBody
 from edge_agent.clock import SYSTEM_CLOCK, WallClock
+from edge_agent.outbox.disk import DEFAULT_LOW_FREE_BYTES, DiskGuard
 from edge_agent.outbox.outbox import Outbox
 
 T = TypeVar("T")
@@ -28,15 +29,28 @@ class AsyncOutbox:
         self._executor = executor
 
     @classmethod
-    async def open(cls, path: Path, box_id: str, clock: WallClock = SYSTEM_CLOCK) -> AsyncOutbox:
+    async def open(
+        cls,
+        path: Path,
+        box_id: str,
+        clock: WallClock = SYSTEM_CLOCK,
+        low_free_bytes: int = DEFAULT_LOW_FREE_BYTES,
+    ) -> AsyncOutbox:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-writer")
         loop = asyncio.get_running_loop()
         try:
-            outbox = await loop.run_in_executor(executor, Outbox, path, box_id, clock)
+            outbox = await loop.run_in_executor(
+                executor, Outbox, path, box_id, clock, low_free_bytes
+            )
         except BaseException:
             executor.shutdown(wait=False)
             raise
         return cls(outbox, executor)
+
+    @property
+    def disk(self) -> DiskGuard:
+        """The disk state as of the last write (read without a round trip to the writer)."""
+        return self._outbox.disk
 
     @property
     def box_id(self) -> str:

@@ -24,6 +24,7 @@ from clinicbox_core.contracts import Event
 from clinicbox_core.contracts.messages import EventBody
 from edge_agent.clock import SYSTEM_CLOCK, WallClock
 from edge_agent.outbox import queries
+from edge_agent.outbox.disk import DEFAULT_LOW_FREE_BYTES, DiskGuard, is_disk_full
 from edge_agent.outbox.errors import AckBeyondLastSeq, OutboxBelongsToOtherBox
 from edge_agent.outbox.schema import migrate
 
@@ -33,11 +34,18 @@ BUSY_TIMEOUT_MS = 5000
 class Outbox:
     """Durable, ordered store of the events this box has not yet had acknowledged."""
 
-    def __init__(self, path: Path, box_id: str, clock: WallClock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        path: Path,
+        box_id: str,
+        clock: WallClock = SYSTEM_CLOCK,
+        low_free_bytes: int = DEFAULT_LOW_FREE_BYTES,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.box_id = box_id
         self.clock = clock
+        self.disk = DiskGuard(path.parent, low_free_bytes)
         self._lock = threading.Lock()
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db = Database(conn, execute_plugins=False)
@@ -71,13 +79,25 @@ class Outbox:
             conn.execute("COMMIT")
 
     def append(self, body: EventBody) -> Event:
-        """Store a new event with the next seq; once this returns the event is durable."""
-        with self._write() as c:
-            (seq,) = c.execute(queries.COUNTER_NEXT_SEQ).fetchone()
-            event = Event(box_id=self.box_id, seq=int(seq), occurred_at=self.clock.now(), body=body)
-            c.execute(
-                queries.EVENT_INSERT, (event.seq, str(event.event_id), event.model_dump_json())
-            )
+        """Store a new event with the next seq; once this returns the event is durable.
+
+        On a low disk a non-essential event is refused (:class:`DiskNearlyFull`); when SQLite
+        cannot write, the transaction rolls back and :class:`DiskFull` is raised (see
+        :mod:`edge_agent.outbox.disk`)."""
+        self.disk.before_write(body.type)
+        try:
+            with self._write() as c:
+                (seq,) = c.execute(queries.COUNTER_NEXT_SEQ).fetchone()
+                event = Event(
+                    box_id=self.box_id, seq=int(seq), occurred_at=self.clock.now(), body=body
+                )
+                c.execute(
+                    queries.EVENT_INSERT, (event.seq, str(event.event_id), event.model_dump_json())
+                )
+        except sqlite3.Error as exc:
+            if is_disk_full(exc):
+                raise self.disk.write_failed() from exc
+            raise
         return event
 
     def unacked(self, after_seq: int = 0, limit: int = 100) -> list[Event]:
@@ -92,14 +112,19 @@ class Outbox:
         An ack at or below the current one is a no-op (acks may arrive twice or out of order); an
         ack beyond the last seq ever handed out is refused with :class:`AckBeyondLastSeq`.
         """
-        with self._write() as c:
-            _, last_seq, acked_seq = c.execute(queries.COUNTER_GET).fetchone()
-            if upto_seq > last_seq:
-                raise AckBeyondLastSeq(upto_seq=upto_seq, last_seq=last_seq)
-            if upto_seq <= acked_seq:
-                return 0
-            deleted = c.execute(queries.EVENT_DELETE_UPTO, (upto_seq,)).rowcount
-            c.execute(queries.COUNTER_SET_ACKED, (upto_seq,))
+        try:
+            with self._write() as c:
+                _, last_seq, acked_seq = c.execute(queries.COUNTER_GET).fetchone()
+                if upto_seq > last_seq:
+                    raise AckBeyondLastSeq(upto_seq=upto_seq, last_seq=last_seq)
+                if upto_seq <= acked_seq:
+                    return 0
+                deleted = c.execute(queries.EVENT_DELETE_UPTO, (upto_seq,)).rowcount
+                c.execute(queries.COUNTER_SET_ACKED, (upto_seq,))
+        except sqlite3.Error as exc:
+            if is_disk_full(exc):  # even a delete needs WAL space; the next ack retries
+                raise self.disk.write_failed() from exc
+            raise
         return int(deleted)
 
     def _counter(self) -> tuple[int, int]:
