@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 
@@ -39,7 +40,7 @@ from cloud_plane.db.types import DecimalText, UtcDateTime
 CLINIC_TYPES = ("western", "tcm", "dental", "pharmacy")  # 西醫/中醫/牙醫/藥局
 VISIT_STATUSES = ("registered", "in_consultation", "to_bill", "billed", "dispensed", "cancelled")
 ORDER_KINDS = ("drug", "procedure", "consult_fee", "pharmacy_fee")
-PRINT_KINDS = ("drugbag", "receipt", "slip")
+PRINT_KINDS = ("drugbag", "receipt", "slip", "rx")  # rx = 處方箋 (交付調劑)
 PRINT_STATUSES = ("queued", "sent", "done", "failed")
 AUDIT_ACTIONS = ("read", "create", "update", "delete")
 
@@ -63,6 +64,8 @@ tenants = Table(
     Column("default_department", String(2), nullable=False, default="01"),
     Column("default_doctor_username", String(64), nullable=True),  # for card-only check-in
     Column("dispensing", String(8), nullable=False, default="self"),  # self=自行調劑, deliver=交付
+    # 中醫: 看診時聘有護理人員在場服務 (selects A01/A03/A05 over A02/A04/A06)
+    Column("nurse_present", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint(_in("clinic_type", CLINIC_TYPES), name="clinic_type"),
     CheckConstraint(_in("dispensing", ("self", "deliver")), name="dispensing"),
@@ -151,6 +154,9 @@ visits = Table(
     Column("started_at", UtcDateTime, nullable=True),
     Column("finished_at", UtcDateTime, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    # 慢性病連續處方箋 issued at this visit: 可調劑次數 and 每次給藥日份 (NULL = none)
+    Column("refill_fills", Integer, nullable=True),
+    Column("refill_days", Integer, nullable=True),
     UniqueConstraint(
         "tenant_id", "visit_date", "doctor_id", "session", "visit_no", name="uq_visits_number"
     ),
@@ -193,6 +199,8 @@ orders = Table(
     Column("amount_points", Integer, nullable=False),  # p12 (NHI) or 元 when self_pay
     Column("self_pay", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("position", String(6), nullable=True),  # p6 診療之部位: 牙位 (FDI, up to 3 codes)
+    Column("dose_per", String(1), nullable=True),  # D = dose is per day (中藥 g/日), else per use
     CheckConstraint(_in("kind", ORDER_KINDS), name="kind"),
 )
 Index("ix_orders_visit", orders.c.visit_id)
@@ -272,6 +280,19 @@ tenant_drugs = Table(
     Column("self_pay_price", Integer, nullable=True),  # 元 per unit when given as 自費
     Column("demo_value", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
+)
+
+# 組套: a doctor's saved set of diagnoses and orders, applied to a visit in one step.
+order_sets = Table(
+    "order_sets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id"), nullable=False),
+    Column("doctor_id", ForeignKey("staff.id"), nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("body", JSON, nullable=False),  # {"diagnoses": [code], "orders": [{kind, code, ...}]}
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "doctor_id", "name", name="uq_order_sets_doctor_name"),
 )
 
 # One row: the schema version the database was last migrated to (see cloud_plane.db.schema).

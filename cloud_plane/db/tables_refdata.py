@@ -48,3 +48,12 @@ icd10 = Table(
     Column("name_zh", String(300), nullable=False),
     Column("billable", Boolean, nullable=False),
 )
+
+# NHI Chinese herbal medicine codes (中藥用藥品項, 單方 113.06.01 / 複方 113.04.01): code and
+# zh name only. TCM clinics claim herbs through the 每日藥費 (A21), so no price is needed.
+herbs = Table(
+    "herbs",
+    metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name_zh", String(200), nullable=False),
+)

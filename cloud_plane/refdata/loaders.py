@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloud_plane.db.tables_refdata import drugs, fee_codes, icd10
+from cloud_plane.db.tables_refdata import drugs, fee_codes, herbs, icd10
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Overridable with CLINICBOX_DATA_DIR; every loader also takes the directory as an argument.
@@ -29,6 +29,7 @@ DEFAULT_DATA_DIR = Path(
 ICD10_FILE = Path("icd10/icd-10-cm-2023-tw.csv")
 DRUG_FILE = Path("drugs/nhi-drug-codes-1150701.csv")
 FEE_FILE = Path("nhi-fee/nhi-fee-schedule-1060501.csv")
+HERB_FILE = Path("drugs/nhi-chinese-herbal-drug-codes-1130601.csv")
 
 # 健保用藥品項 115年7月查詢檔: the list's own date; the source has no per-code dates or prices.
 DRUG_LIST_DATE = date(2026, 7, 1)
@@ -142,6 +143,15 @@ def fee_rows(data_dir: Path) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+def herb_rows(data_dir: Path) -> list[dict[str, Any]]:
+    """Parse the NHI Chinese herbal code list (a repeated code keeps its first name)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in _rows(data_dir / HERB_FILE):
+        code = r["drug_code"].strip()
+        seen.setdefault(code, {"code": code, "name_zh": r["name_zh"].strip()[:200]})
+    return list(seen.values())
+
+
 async def load_icd10(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
     """ICD-10-CM 2023 TW; ``use = 1`` rows are billable. Returns rows written (0 = up to date)."""
     return await _replace(conn, icd10, await asyncio.to_thread(icd10_rows, data_dir))
@@ -157,8 +167,14 @@ async def load_fee_codes(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DI
     return await _replace(conn, fee_codes, await asyncio.to_thread(fee_rows, data_dir))
 
 
+async def load_herbs(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """NHI Chinese herbal codes (中藥, 科學中藥) with their zh names."""
+    return await _replace(conn, herbs, await asyncio.to_thread(herb_rows, data_dir))
+
+
 async def load_all(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, int]:
     return {
+        "herbs": await load_herbs(conn, data_dir),
         "icd10": await load_icd10(conn, data_dir),
         "drugs": await load_drug_codes(conn, data_dir),
         "fee_codes": await load_fee_codes(conn, data_dir),

@@ -4,29 +4,31 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from clinicbox_core.errors import Conflict, ValidationFailed
-from clinicbox_core.nhi.consult_fee import (
-    Dispensing,
-    consultation_fee_code,
-    pharmacy_service_fee_code,
-)
-from clinicbox_core.nhi.visit_codes import western_case_type
+from clinicbox_core.errors import ValidationFailed
+from clinicbox_core.nhi.tcm import TCM_DAILY_DRUG_FEE
 from cloud_plane.db.tables_clinic import orders, visits
-from cloud_plane.services import audit, refcache
+from cloud_plane.services import audit, mappers
 from cloud_plane.services.actor import Actor
+from cloud_plane.services.chronic import check_slip_drug_days
 from cloud_plane.services.clock import utc_now
 from cloud_plane.services.consultation import _doctor_context
+from cloud_plane.services.fees_by_clinic import GENERAL_MAX_DAYS, fee_order_values, plan_fees
 from cloud_plane.services.models import VisitDetail, VisitStatus
 from cloud_plane.services.orders import insert_order_rows, next_ordinal
 from cloud_plane.services.visit_context import detail, items
 
-GENERAL_MAX_DAYS = 7  # 一般處方 ≤ 7 天; longer is claimed as a chronic prescription
+__all__ = [
+    "GENERAL_MAX_DAYS",
+    "age_in_years",
+    "fee_order_values",
+    "finish_consultation",
+    "is_fee_row",
+]
+
 _DONE = (VisitStatus.TO_BILL.value, VisitStatus.BILLED.value, VisitStatus.DISPENSED.value)
 _FEE_KINDS = ("consult_fee", "pharmacy_fee")
 
@@ -37,9 +39,27 @@ def age_in_years(born: date, on: date) -> int:
 
 
 _DELETE_FEES = delete(orders).where(
-    orders.c.visit_id == bindparam("visit_id"), orders.c.kind.in_(_FEE_KINDS)
+    orders.c.visit_id == bindparam("visit_id"),
+    or_(orders.c.kind.in_(_FEE_KINDS), orders.c.code == TCM_DAILY_DRUG_FEE),
 )
+
+
+def is_fee_row(r: object) -> bool:
+    """Rows finishing adds (and removes again on reopen): fees and the TCM 每日藥費."""
+    return getattr(r, "kind", None) in _FEE_KINDS or getattr(r, "code", None) == TCM_DAILY_DRUG_FEE
+
+
 _UPDATE_VISIT = update(visits).where(visits.c.id == bindparam("visit_id"))
+_RECODE = (
+    update(orders)
+    .where(orders.c.id == bindparam("order_id"))
+    .values(
+        code=bindparam("b_code"),
+        name=bindparam("b_name"),
+        unit_points=bindparam("b_unit_points", type_=orders.c.unit_points.type),
+        amount_points=bindparam("b_amount_points"),
+    )
+)
 # The visit's place in its doctor's day (for the 診察費 tier) and the pharmacy-fee visits of the
 # clinic's day so far (for the 藥事服務費 tier), in one round trip.
 _DAY_COUNTS = select(
@@ -68,38 +88,17 @@ _DAY_COUNTS = select(
 )
 
 
-async def fee_order_values(
-    conn: AsyncConnection, on: date, code: str, kind: str, ratio: Decimal = Decimal(100)
-) -> dict[str, Any]:
-    """The order values of fee ``code`` as of ``on`` (points × ``ratio`` %)."""
-    ref = await refcache.fee_row(conn, code, on)
-    if ref is None:
-        raise Conflict("error.fee.not_in_schedule", code=code, on=on.isoformat())
-    unit = (Decimal(ref.points) * ratio / 100).quantize(Decimal("0.01"))
-    return {
-        "kind": kind,
-        "code": code,
-        "name": ref.name_zh,
-        "total_quantity": Decimal(1),
-        "unit_points": unit,
-        "amount_points": int(unit.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
-        "self_pay": False,
-    }
-
-
 async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int) -> VisitDetail:
     """Add the fee orders and move the visit to ``to_bill``. Needs at least one diagnosis."""
     v = await _doctor_context(conn, actor, visit_id)
     dx, all_orders = await items(conn, visit_id)
     if not dx:
         raise ValidationFailed("error.visit.no_diagnosis", field="diagnoses")
-    kept = [r for r in all_orders if r.kind not in _FEE_KINDS]
+    kept = [r for r in all_orders if not is_fee_row(r)]
     if len(kept) != len(all_orders):
         await conn.execute(_DELETE_FEES, {"visit_id": visit_id})
-    drug_rows = [r for r in kept if r.kind == "drug" and not r.self_pay]
-    dispensing: Dispensing = (
-        "none" if not drug_rows else "delegated" if v.t_dispensing == "deliver" else "self"
-    )
+    if v.refill_fills:
+        check_slip_drug_days(v.refill_days, [mappers.order(r) for r in kept])
     counts = (
         await conn.execute(
             _DAY_COUNTS,
@@ -113,26 +112,25 @@ async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int
     ).one()
     ordinal = 1 + counts.done
     age = age_in_years(v.p_birth_date, v.visit_date)
-    fee = consultation_fee_code(v.visit_date, ordinal, dispensing, age)
-    fees = [await fee_order_values(conn, v.visit_date, fee.code, "consult_fee", fee.ratio_p8)]
-    max_days = max((r.days or 1 for r in drug_rows), default=0)
-    chronic = max_days > GENERAL_MAX_DAYS
-    if dispensing == "self":
-        code = pharmacy_service_fee_code(
-            v.visit_date,
-            "clinic_pharmacist",
-            "chronic" if chronic else "general",
-            max_days,
-            counts.dispensed + 1,
+    plan = await plan_fees(
+        conn, v, kept, ordinal=ordinal, dispensed_today=counts.dispensed, age=age
+    )
+    if plan.recode:
+        await conn.execute(
+            _RECODE,
+            [
+                {"order_id": k, **{f"b_{n}": x for n, x in val.items()}}
+                for k, val in plan.recode.items()
+            ],
         )
-        if code is not None:
-            fees.append(await fee_order_values(conn, v.visit_date, code, "pharmacy_fee"))
+        kept = list((await items(conn, visit_id))[1])
+    fees = plan.fees
     first = next_ordinal(kept)
     added = await insert_order_rows(
         conn, actor, visit_id, [{**f, "ordinal": first + i} for i, f in enumerate(fees)]
     )
+    case_type = plan.case_type
     now = utc_now()
-    case_type = western_case_type(chronic_only=chronic)
     await conn.execute(
         _UPDATE_VISIT,
         {
@@ -151,7 +149,7 @@ async def finish_consultation(conn: AsyncConnection, actor: Actor, visit_id: int
         visit_id,
         patient_id=v.patient_id,
         status="to_bill",
-        consult_fee=fee.code,
+        consult_fee=plan.consult_code,
         ordinal=ordinal,
     )
     return detail(

@@ -101,6 +101,8 @@ def visit(r: RowLike) -> Visit:
         registered_at=r.registered_at,
         started_at=r.started_at,
         finished_at=r.finished_at,
+        refill_fills=getattr(r, "refill_fills", None),
+        refill_days=getattr(r, "refill_days", None),
     )
 
 
@@ -123,4 +125,6 @@ def order(r: RowLike) -> Order:
         unit_points=r.unit_points,
         amount_points=r.amount_points,
         self_pay=r.self_pay,
+        position=getattr(r, "position", None),
+        dose_per=getattr(r, "dose_per", None),
     )

@@ -100,6 +100,8 @@ class Visit(_Frozen):
     registered_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    refill_fills: int | None = None  # 慢箋 可調劑次數
+    refill_days: int | None = None  # 慢箋 每次給藥日份
 
 
 class QueueEntry(_Frozen):
@@ -132,6 +134,8 @@ class Order(_Frozen):
     unit_points: Decimal
     amount_points: int
     self_pay: bool
+    position: str | None = None  # p6 牙位
+    dose_per: str | None = None  # "D": dose is per day (中藥 g/日)
 
 
 class VisitDetail(_Frozen):

@@ -12,6 +12,7 @@ from sqlalchemy import Row, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import NotFound, ValidationFailed
+from clinicbox_core.nhi.dental import claim_position, parse_tooth_positions
 from clinicbox_core.nhi.frequency import lookup_frequency, lookup_route, total_quantity
 from cloud_plane.db.tables_clinic import orders, tenant_drugs
 from cloud_plane.db.tables_refdata import drugs
@@ -23,6 +24,9 @@ from cloud_plane.services.models import DrugHit, VisitDetail
 from cloud_plane.services.visit_context import detail, items
 
 MAX_DAYS = 90
+MAX_DOSE = Decimal("9999.99")  # claims p5 單次劑量 9999.99
+#: A dose above this many times the formulary's usual dose is refused as out of range.
+MAX_DOSE_FACTOR = 4
 
 
 def amount_points(quantity: Decimal, unit: Decimal) -> int:
@@ -56,6 +60,8 @@ def _order_params(actor: Actor, visit_id: int, values: dict[str, Any]) -> dict[s
         "frequency": None,
         "route": None,
         "days": None,
+        "position": None,
+        "dose_per": None,
         **values,
         "tenant_id": actor.tenant_id,
         "visit_id": visit_id,
@@ -134,17 +140,21 @@ async def add_drug_order(
         raise ValidationFailed("error.order.bad_days", field="days", max=MAX_DAYS)
     freq = lookup_frequency(frequency).code
     rte = lookup_route(route).code
-    qty = _total(dose, freq, days, total_quantity)
     ref = await refcache.drug_row(conn, code, ctx.visit_date)
     local = await _formulary(conn, actor, code)
     if ref is None and local is None:
+        await check_listed_on(conn, code, ctx.visit_date)
         raise ValidationFailed("error.order.unknown_drug", field="drug_code", code=code)
+    check_dose(dose, local.default_dose if local is not None else None)
+    qty = _total(dose, freq, days, total_quantity)
     name = (local.name_zh if local is not None else None) or (ref.name_en if ref else code)
     if self_pay:
         if local is None or local.self_pay_price is None:
             raise ValidationFailed("error.order.no_self_pay_price", field="self_pay", code=code)
         unit = Decimal(local.self_pay_price)
     else:
+        if ref is None:
+            await check_listed_on(conn, code, ctx.visit_date)
         if ref is None or ref.price_points is None:
             raise ValidationFailed("error.order.not_nhi_priced", field="drug_code", code=code)
         unit = ref.price_points
@@ -166,16 +176,51 @@ async def add_drug_order(
     )
 
 
+def check_dose(dose: Decimal, usual: Decimal | None) -> None:
+    """Refuse a dose outside p5's format or over :data:`MAX_DOSE_FACTOR` × the usual dose."""
+    if dose <= 0 or dose > MAX_DOSE or dose != dose.quantize(Decimal("0.01")):
+        raise ValidationFailed("error.order.dose_format", field="dose", max=str(MAX_DOSE))
+    if usual is not None and usual > 0 and dose > usual * MAX_DOSE_FACTOR:
+        raise ValidationFailed(
+            "error.order.dose_out_of_range",
+            field="dose",
+            usual=str(usual.normalize()),
+            max=str((usual * MAX_DOSE_FACTOR).normalize()),
+        )
+
+
+async def check_listed_on(conn: AsyncConnection, code: str, on: date) -> None:
+    """Raise ``not_covered_on`` when ``code`` is an NHI drug with no edition in force ``on``
+    (delisted, or not yet listed); return quietly when it was never listed at all."""
+    editions = await refcache.drug_editions(conn, code)
+    if not editions:
+        return
+    ends = [e.effective_to for e in editions if e.effective_to is not None and e.effective_to < on]
+    starts = [e.effective_from for e in editions if e.effective_from > on]
+    raise ValidationFailed(
+        "error.order.not_covered_on",
+        field="drug_code",
+        code=code,
+        on=on.isoformat(),
+        until=max(ends).isoformat() if ends else "—",
+        since=min(starts).isoformat() if starts else "—",
+    )
+
+
 def _total(dose: Decimal, frequency: str, days: int, given: Decimal | None) -> Decimal:
     return total_quantity(Decimal(dose), frequency, days, explicit_total=given)
 
 
 async def add_procedure_order(
-    conn: AsyncConnection, actor: Actor, visit_id: int, code: str
+    conn: AsyncConnection, actor: Actor, visit_id: int, code: str, *, tooth: str | None = None
 ) -> VisitDetail:
-    """A procedure (診療) from the fee schedule, at its points in force on the visit date."""
+    """A procedure (診療) from the fee schedule, at its points in force on the visit date. At a
+    dental clinic the tooth positions (p6 牙位, FDI) are required ("牙科為必要欄位")."""
     ctx = await _doctor_context(conn, actor, visit_id)
     code = code.strip().upper()
+    position = None
+    if ctx.t_clinic_type == "dental" or (tooth or "").strip():
+        position = claim_position(parse_tooth_positions(tooth or ""))
     ref = await refcache.fee_row(conn, code, ctx.visit_date)
     if ref is None:
         raise ValidationFailed("error.order.unknown_fee_code", field="code", code=code)
@@ -185,6 +230,7 @@ async def add_procedure_order(
         ctx,
         kind="procedure",
         code=code,
+        position=position,
         name=ref.name_zh,
         total_quantity=Decimal(1),
         unit_points=Decimal(ref.points),
@@ -280,9 +326,13 @@ async def search_drugs(
 
 
 __all__ = [
+    "MAX_DOSE",
+    "MAX_DOSE_FACTOR",
     "add_drug_order",
     "add_procedure_order",
     "amount_points",
+    "check_dose",
+    "check_listed_on",
     "remove_order",
     "search_drugs",
 ]

@@ -1,5 +1,6 @@
 """Gather a visit's data into the document builders of :mod:`clinicbox_core.printdoc.documents`
-(drug bag, receipt, registration slip). Rules about what may print when live here."""
+(drug bag, receipt, registration slip, prescription slip). Rules about what may print when
+live here."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ from clinicbox_core.printdoc.documents import (
     receipt,
     registration_slip,
 )
+from clinicbox_core.printdoc.prescription import prescription_slip
 from cloud_plane.db.tables_clinic import bills, orders, patients, staff, tenant_drugs, tenants
 from cloud_plane.services.actor import Actor, Role
 from cloud_plane.services.clock import clinic_day, utc_now
 from cloud_plane.services.models import VisitStatus
+from cloud_plane.services.rx_slip import rx_slip_data
 
 _FINISHED = (VisitStatus.TO_BILL, VisitStatus.BILLED, VisitStatus.DISPENSED)
 _PAID = (VisitStatus.BILLED, VisitStatus.DISPENSED)
@@ -186,6 +189,8 @@ async def build_document(
         if status not in _FINISHED:
             raise Conflict("error.print.not_finished")
         return await _drug_bag(conn, actor, visit, patient, tenant)
+    if kind == "rx":
+        return prescription_slip(await rx_slip_data(conn, visit, patient))
     if kind == "receipt":
         if status not in _PAID:
             raise Conflict("error.print.not_settled")

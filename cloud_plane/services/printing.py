@@ -29,6 +29,11 @@ from cloud_plane.services.visit_context import load_context
 from cloud_plane.services.visit_state import load_visit
 
 _PRINT_ROLES = (Role.FRONT_DESK, Role.PHARMACIST, Role.CLINIC_ADMIN)
+#: The doctor prints the prescription slip from the consultation page.
+_RX_PRINT_ROLES = (*_PRINT_ROLES, Role.DOCTOR)
+#: Box printer role of a print kind, when it is not the kind itself: the 處方箋 prints on the
+#: receipt printer (same 80 mm thermal paper).
+PRINTER_ROLE = {"rx": "receipt"}
 
 
 def _row(r: Row[Any]) -> PrintJobRow:
@@ -65,15 +70,17 @@ async def _box_for(conn: AsyncConnection, actor: Actor, kind: str) -> str:
 async def create_print_job(
     conn: AsyncConnection, actor: Actor, visit_id: int, kind: str
 ) -> tuple[PrintJobRow, PrintJob]:
-    """Queue a ``drugbag``, ``receipt`` or ``slip`` for the clinic's box with that printer."""
-    require_role(actor, *_PRINT_ROLES)
+    """Queue a ``drugbag``, ``receipt``, ``slip`` or ``rx`` for the clinic's box with that
+    printer."""
+    require_role(actor, *(_RX_PRINT_ROLES if kind == "rx" else _PRINT_ROLES))
     if kind not in PRINT_KINDS:
         raise ValidationFailed("error.print.bad_kind", field="kind", kind=kind)
     visit = await load_context(conn, actor, visit_id)
     document: PrintDocument = await build_document(
         conn, actor, visit, kind, patient=Prefixed(visit, "p_"), tenant=Prefixed(visit, "t_")
     )
-    box_id = await _box_for(conn, actor, kind)
+    role = PRINTER_ROLE.get(kind, kind)
+    box_id = await _box_for(conn, actor, role)
     job_id = uuid.uuid4()
     now = utc_now()
     row = (
@@ -95,7 +102,7 @@ async def create_print_job(
     await audit.record(
         conn, actor, "create", "print_job", row.id, patient_id=visit.patient_id, kind=kind
     )
-    return _row(row), PrintJob(job_id=job_id, printer=kind, document=document)
+    return _row(row), PrintJob(job_id=job_id, printer=role, document=document)
 
 
 async def _job_of_tenant(conn: AsyncConnection, tenant_slug: str, job_id: uuid.UUID) -> Row[Any]:

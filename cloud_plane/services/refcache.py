@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloud_plane.db.tables_refdata import drugs, fee_codes, icd10
 
-__all__ = ["TTL_SECONDS", "clear", "drug_row", "fee_row", "icd10_row"]
+__all__ = ["TTL_SECONDS", "clear", "drug_editions", "drug_row", "fee_row", "icd10_row"]
 
 TTL_SECONDS = 300.0
 MAX_CODES = 20_000  # per table and database; the whole cache is dropped when exceeded
@@ -97,6 +97,11 @@ async def icd10_row(conn: AsyncConnection, code: str) -> Row[Any] | None:
 async def drug_row(conn: AsyncConnection, code: str, on: date) -> Row[Any] | None:
     """The NHI drug row of ``code`` in force on ``on`` (price in points per unit)."""
     return _in_force(await _editions(conn, _tables(conn).drugs, _DRUG_EDITIONS, code), on)
+
+
+async def drug_editions(conn: AsyncConnection, code: str) -> tuple[Row[Any], ...]:
+    """Every edition of NHI drug ``code``, newest first (empty: never listed)."""
+    return await _editions(conn, _tables(conn).drugs, _DRUG_EDITIONS, code)
 
 
 async def fee_row(conn: AsyncConnection, code: str, on: date) -> Row[Any] | None:

@@ -32,7 +32,9 @@ from cloud_plane.services.models import Diagnosis, Order, VisitDetail
 
 _STAFF_COLUMNS = ("id", "username", "display_name", "roles", "national_id", "active")
 # What the steps use: the printed clinic header, the dispensing mode, the billing settings.
-_TENANT_COLUMNS = ("nhi_code", "name", "address", "phone", "clinic_type", "dispensing")
+_TENANT_COLUMNS = (
+    "nhi_code", "name", "address", "phone", "clinic_type", "dispensing", "nurse_present",
+)  # fmt: skip
 _BILLING_TENANT_COLUMNS = ("clinic_type", "registration_fee")
 
 _CONTEXT = (
@@ -80,6 +82,8 @@ _ORDER_ONLY = (
     "unit_points",
     "amount_points",
     "self_pay",
+    "position",
+    "dose_per",
 )
 _ITEMS = union_all(
     select(

@@ -123,7 +123,7 @@
     items.forEach(function (h) {
       var opt = document.createElement("option");
       opt.value = h.code;
-      if (kind === "icd10") opt.label = h.code + " " + (h.name_zh || h.name_en);
+      if (kind === "icd10" || kind === "herb") opt.label = h.code + " " + (h.name_zh || h.name_en);
       else opt.label = h.code + " " + (h.name_zh || h.name_en) + (h.price_points ? " · " + h.price_points : "");
       list.appendChild(opt);
     });
@@ -220,9 +220,33 @@
         }
       });
     }, PROBE_MS);
+  function startToothChart() {
+    // Each tooth button toggles its FDI code in the 牙位 field of the same form; the field
+    // stays the source of truth (typing "36 37" works the same).
+    document.querySelectorAll("form").forEach(function (form) {
+      var input = form.querySelector("input[data-tooth-input]");
+      if (!input) return;
+      var buttons = form.querySelectorAll("button[data-tooth]");
+      function codes() { return input.value.toUpperCase().split(/[\s,、;/]+/).filter(Boolean); }
+      function sync() {
+        var have = codes();
+        buttons.forEach(function (b) { b.setAttribute("aria-pressed", have.indexOf(b.dataset.tooth) >= 0 ? "true" : "false"); });
+      }
+      buttons.forEach(function (b) {
+        b.addEventListener("click", function () {
+          var have = codes(), i = have.indexOf(b.dataset.tooth);
+          if (i >= 0) have.splice(i, 1); else have.push(b.dataset.tooth);
+          input.value = have.join(" ");
+          sync();
+        });
+      });
+      input.addEventListener("input", sync);
+      sync();
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    startToothChart();
     startAccessKeys();
     startLive();
     startSearch();

@@ -35,6 +35,7 @@ from cloud_plane.web.views import (
     billing,
     continuity,
     desk,
+    doctor,
     events,
     pharmacy,
     reports,
@@ -113,6 +114,7 @@ def _routes() -> list[web.RouteDef]:
             name="visit_order_delete",
         ),
         web.post("/visits/{visit_id}/finish", visit.do_finish, name="visit_finish"),
+        *_doctor_routes(),
         # 批價 billing and printing
         web.get("/visits/{visit_id}/bill", billing.show_bill, name="bill"),
         web.post("/visits/{visit_id}/bill", billing.do_recompute, name="bill_recompute"),
@@ -147,6 +149,22 @@ def _routes() -> list[web.RouteDef]:
         web.get("/events", events.events, name="events"),
         # 叫號, 退掛/改掛, bookings at the desk, 日結; public booking and waiting-room screen
         *frontdesk_routes(),
+    ]
+
+
+def _doctor_routes() -> list[web.RouteDef]:
+    """看診 tools: 慢箋, 中藥, 組套, repeat last prescription, the 處方箋."""
+    return [
+        web.post("/visits/{visit_id}/chronic", doctor.do_chronic, name="visit_chronic"),
+        web.post("/visits/{visit_id}/herbs", doctor.do_add_herb, name="visit_herb"),
+        web.post("/visits/{visit_id}/order-sets", doctor.do_save_set, name="visit_set_save"),
+        web.post(
+            "/visits/{visit_id}/order-sets/apply", doctor.do_apply_set, name="visit_set_apply"
+        ),
+        web.post("/visits/{visit_id}/repeat", doctor.do_repeat, name="visit_repeat"),
+        web.get("/visits/{visit_id}/rx", doctor.show_rx, name="visit_rx"),
+        web.post("/visits/{visit_id}/rx/print", doctor.do_print_rx, name="visit_rx_print"),
+        web.get("/api/herbs", doctor.herbs_api, name="api_herbs"),
     ]
 
 

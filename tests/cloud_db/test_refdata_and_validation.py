@@ -35,7 +35,12 @@ from cloud_plane.services.models import PatientInput
 
 async def test_reference_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        assert await load_all(conn, DEFAULT_DATA_DIR) == {"icd10": 0, "drugs": 0, "fee_codes": 0}
+        assert await load_all(conn, DEFAULT_DATA_DIR) == {
+            "herbs": 0,
+            "icd10": 0,
+            "drugs": 0,
+            "fee_codes": 0,
+        }
         total = (await conn.execute(select(func.count()).select_from(icd10))).scalar_one()
         billable = (
             await conn.execute(select(func.count()).where(icd10.c.billable.is_(True)))
@@ -122,6 +127,6 @@ async def test_seed_is_idempotent(engine: AsyncEngine, seeded: Seeded) -> None:
     before = await counts()
     again = await seed_demo(engine, DEFAULT_DATA_DIR)
     assert await counts() == before
-    assert again.reference_rows == {"icd10": 0, "drugs": 0, "fee_codes": 0}
     assert again.formulary_size >= 200
     assert before[2] == len(again.clinics) * again.formulary_size  # every clinic, one formulary
+    assert again.reference_rows == {"herbs": 0, "icd10": 0, "drugs": 0, "fee_codes": 0}

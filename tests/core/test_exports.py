@@ -20,6 +20,9 @@ OWNED_MODULES = [
     "clinicbox_core.printdoc.documents",
     "clinicbox_core.printdoc.wrap",
     "clinicbox_core.prescription.payload",
+    "clinicbox_core.nhi.chronic_slip",
+    "clinicbox_core.nhi.tcm",
+    "clinicbox_core.nhi.dental",
     "clinicbox_core.prescription.qr_codec",
 ]
 

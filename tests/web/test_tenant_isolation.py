@@ -56,6 +56,13 @@ ID_ROUTES: dict[str, dict[str, str] | None] = {
     "pharmacy_rx": None,
     "pharmacy_dispense": {"card_id": ""},
     "pharmacy_print": {"kind": "drugbag"},
+    "visit_chronic": {"fills": "3", "days_per_fill": "28"},
+    "visit_herb": {"herb_code": "A001135", "grams_per_day": "3", "herb_days": "7"},
+    "visit_set_save": {"set_name": "west set"},
+    "visit_set_apply": {"set_id": "1"},
+    "visit_repeat": {},
+    "visit_rx": None,
+    "visit_rx_print": {},
 }
 # Routes whose path parameter is not a tenant-scoped id: the public pages are found by clinic
 # slug (and a patient's booking by their verified identity, tests/web/test_booking_pages.py),

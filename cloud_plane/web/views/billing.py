@@ -37,6 +37,8 @@ from cloud_plane.web.views.common import path_id, post_values, publish_visit, st
 log = logging.getLogger(__name__)
 
 PRINT_KINDS = ("drugbag", "receipt", "slip")
+#: Printed from the doctor's page, not from the bill page's buttons (處方箋).
+DOCTOR_PRINT_KINDS = ("rx",)
 #: Reason recorded when the dispatcher could not hand a job to the box link at all.
 DISPATCH_FAILED = "dispatch_failed"
 BILLABLE = frozenset({"to_bill", "billed", "dispensed"})
@@ -137,7 +139,7 @@ async def print_visit_document(request: web.Request, visit_id: int, kind: str | 
     """Queue the ``kind`` document of ``visit_id`` and send it to the box (also used by the
     pharmacy's dispensing page); the job's status goes to the open pages live."""
     actor = current_actor(request)
-    if kind not in PRINT_KINDS:
+    if kind not in (*PRINT_KINDS, *DOCTOR_PRINT_KINDS):
         raise ValidationFailed("error.print.bad_kind", field="kind")
     engine = request.app[keys.ENGINE]
     slug = request[keys.TENANT_SLUG]

@@ -28,6 +28,7 @@ from cloud_plane.web.forms import (
     decimal,
     form_post,
     integer,
+    optional,
     optional_decimal,
     required,
 )
@@ -35,6 +36,7 @@ from cloud_plane.web.live import VISIT_UPDATED
 from cloud_plane.web.middleware import current_actor, see_other
 from cloud_plane.web.render import render
 from cloud_plane.web.views.common import path_id, post_values, publish_visit, status_labels
+from cloud_plane.web.views.doctor_page import doctor_context
 
 #: Order kinds the fee step adds by itself (shown, not removable by hand).
 FEE_KINDS = frozenset({"consult_fee", "pharmacy_fee"})
@@ -49,6 +51,7 @@ async def visit_page(request: web.Request, forms: Forms, status: int) -> web.Str
     visit_id = path_id(request, "visit_id")
     async with request.app[keys.ENGINE].begin() as conn:
         detail = await get_visit_detail(conn, actor, visit_id)
+        extra = await doctor_context(conn, actor, detail)
     catalogue = request.app[keys.CATALOGUE]
     context = {
         "d": detail,
@@ -64,6 +67,7 @@ async def visit_page(request: web.Request, forms: Forms, status: int) -> web.Str
         "status_labels": status_labels(catalogue),
         "visit_type_name": options.visit_type_name,
         "department_name": options.department_name,
+        **extra,
     }
     return render(request, "visit.html", context, forms=forms, status=status)
 
@@ -152,9 +156,11 @@ async def do_add_drug(request: web.Request) -> web.StreamResponse:
 async def do_add_procedure(request: web.Request) -> web.StreamResponse:
     actor = current_actor(request)
     visit_id = path_id(request, "visit_id")
-    code = required(await post_values(request), "code").upper()
+    values = await post_values(request)
+    code = required(values, "code").upper()
+    tooth = optional(values, "tooth")
     async with request.app[keys.ENGINE].begin() as conn:
-        detail = await add_procedure_order(conn, actor, visit_id, code)
+        detail = await add_procedure_order(conn, actor, visit_id, code, tooth=tooth)
     return _back(detail, "procedures")
 
 
