@@ -4,67 +4,15 @@ to docs/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser as PwBrowser
-from playwright.async_api import Page, async_playwright
+from web_chromium import SHOTS, keyboard_login
 from web_env import WebEnv
 from web_steps import consult, create_patient, new_national_id, register
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-# Screenshots refresh docs/screenshots/ only on request (CLINICBOX_SCREENSHOTS=update), so a
-# test run leaves the work tree clean.
-SHOTS = (
-    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-    if os.environ.get("CLINICBOX_SCREENSHOTS") == "update"
-    else Path(tempfile.gettempdir()) / "clinicbox-screenshots"
-)
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def chromium(chromium_path: Path) -> AsyncIterator[PwBrowser]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium_path), args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-async def keyboard_login(page: Page, base: str, code: str, user: str, password: str) -> None:
-    await page.goto(base + "/login")
-    # the institution code field has autofocus; wait until the browser has applied it
-    await page.wait_for_function("document.activeElement?.name === 'institution_code'")
-    await page.keyboard.type(code)
-    await page.keyboard.press("Tab")
-    await page.keyboard.type(user)
-    await page.keyboard.press("Tab")
-    await page.keyboard.type(password)
-    await page.keyboard.press("Enter")
-    await page.wait_for_url(re.compile(r".*/desk.*"))
 
 
 async def test_front_desk_by_keyboard(env: WebEnv, chromium: PwBrowser) -> None:

@@ -17,6 +17,7 @@ from web_dispatcher import RecordingDispatcher
 from clinicbox.runtime import postgres
 from cloud_plane.config import CloudSettings
 from cloud_plane.db.engine import create_engine
+from cloud_plane.notify.settings import NotifySettings
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR
 from cloud_plane.seed.demo import DemoInfo, seed_demo
 from cloud_plane.web.app import create_app
@@ -78,11 +79,13 @@ class WebEnv:
         return b
 
 
-async def start_env(seeded: Seeded, *, heartbeat_s: float = 15.0) -> WebEnv:
+async def start_env(
+    seeded: Seeded, *, heartbeat_s: float = 15.0, notify: NotifySettings | None = None
+) -> WebEnv:
     engine = create_engine(seeded.url)
     hub = LiveHub()
     dispatcher = RecordingDispatcher()
-    settings = CloudSettings(database_url=seeded.url)
+    settings = CloudSettings(database_url=seeded.url, notify=notify or NotifySettings())
     app = create_app(
         settings, engine, print_dispatcher=dispatcher, live=hub, heartbeat_s=heartbeat_s
     )

@@ -41,7 +41,8 @@ async def calling_page(request: web.Request, forms: Forms, status: int) -> web.S
         "queues": queues,
         "doctors": [(str(d.id), d.display_name) for d in doctors],
         "sessions": options.sessions(request.app[keys.CATALOGUE]),
-        "current_session": session_at(now).value,
+        "current_session": request.query.get("session") or session_at(now).value,
+        "current_doctor": request.query.get("doctor", ""),
         "slug": tenant.slug,
     }
     return render(request, "calling.html", context, forms=forms, status=status)
@@ -77,7 +78,15 @@ async def do_call_next(request: web.Request) -> web.StreamResponse:
             conn, actor, day=clinic_day(utc_now()), doctor_id=doctor_id, session=session
         )
     _publish_call(request, called)
-    return see_other(f"/desk/calling?called={called.number}")
+    return see_other(_called_url(called))
+
+
+def _called_url(called: Called) -> str:
+    """Back to the panel with the same doctor and session chosen (the next call is one key)."""
+    return (
+        f"/desk/calling?called={called.number}&doctor={called.doctor_id}"
+        f"&session={called.session.value}"
+    )
 
 
 async def do_call_visit(request: web.Request) -> web.StreamResponse:
@@ -86,7 +95,7 @@ async def do_call_visit(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.ENGINE].begin() as conn:
         called = await call_visit(conn, actor, visit_id)
     _publish_call(request, called)
-    return see_other(f"/desk/calling?called={called.number}")
+    return see_other(_called_url(called))
 
 
 async def do_cancel(request: web.Request) -> web.StreamResponse:
