@@ -11,6 +11,7 @@ child cleanly (reverse order).
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import sys
 import threading
 from pathlib import Path
 
+from clinicbox.runtime.mailsink import MailSink
 from clinicbox.runtime.mosquitto import MosquittoBroker
 from clinicbox.runtime.pcscd_private import PrivatePcscd
 from clinicbox.runtime.ports import free_port, port_open
@@ -68,6 +70,7 @@ class DemoStack:
         self.db_path = self.workdir / "cloud" / "clinicbox.db"
         self.info: DemoInfo | None = None
         self.pcscd: PrivatePcscd | None = None
+        self.mail: MailSink | None = None
         self.box_http_port = free_port()  # the box's continuity pages
 
     @property
@@ -185,7 +188,10 @@ class DemoStack:
         """One cloud process; a second one needs another ``client`` (cloud-2) and port."""
         port = http_port or self.http_port
         cfg = self.workdir / f"{name}.toml"
-        sections: dict[str, dict[str, object]] = {"mqtt": self._mqtt_section(client)}
+        sections: dict[str, dict[str, object]] = {
+            "mqtt": self._mqtt_section(client),
+            "notify": self._notify_section(port),
+        }
         if fleet_updates:
             sections["fleet_updates"] = fleet_updates
         write_toml(
@@ -204,6 +210,19 @@ class DemoStack:
             ready_port=("127.0.0.1", port),
             cwd=REPO_ROOT,
         )
+
+    def start_mail(self) -> None:
+        """A local SMTP server keeping the demo's e-mails to patients (one-time codes,
+        reminders) in a Maildir, when aiosmtpd is installed (it is with the dev extras)."""
+        if importlib.util.find_spec("aiosmtpd") is not None:
+            self.mail = MailSink(self.group, self.workdir / "mail")
+            self.mail.start()
+
+    def _notify_section(self, port: int) -> dict[str, object]:
+        section: dict[str, object] = {"public_base_url": f"http://127.0.0.1:{port}"}
+        if self.mail is not None:
+            section["smtp_url"] = self.mail.url
+        return section
 
     def box_config(self) -> Path:
         cfg = self.workdir / "box.toml"
@@ -262,6 +281,7 @@ class DemoStack:
             self.start_broker()
             self.start_devices()
             self.prepare_database()
+            self.start_mail()
             self.start_cloud()
             self.start_box()
             self.write_state()
@@ -284,6 +304,10 @@ def _banner(stack: DemoStack) -> str:
         "clinicbox demo is running",
         f"  HIS (front desk, doctor, billing): {stack.url}",
         f"  virtual printer (printed jobs):    {stack.printer_url}/jobs",
+        f"  online booking (patients):         {stack.url}/book",
+        f"  waiting-room screen:               {stack.url}/display/demo-west",
+        "  e-mails to patients (codes):       "
+        + (str(stack.mail.maildir / "new") if stack.mail else "no local SMTP server (aiosmtpd)"),
         "  logins (機構代碼 / 帳號 / 密碼):",
     ]
     for login in stack.logins():
