@@ -28,6 +28,7 @@ class MailSink:
 
     def start(self) -> str:
         """Start the server; returns its ``smtp://`` URL."""
+        self.maildir.parent.mkdir(parents=True, exist_ok=True)
         mailbox.Maildir(self.maildir, create=True)
         self.port = free_port()
         self.group.python(
