@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -30,10 +31,9 @@ from clinicbox_core.bundles import (
     BundleKind,
     BundleOutdated,
     BundleRow,
-    apply_delta,
-    digest,
     in_force_row,
 )
+from clinicbox_core.bundles.models import canonical_line, data_json, digest_lines
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bundle_version (
@@ -113,23 +113,21 @@ class BundleStore:
                     raise BundleOutdated(
                         kind=kind.value, version=header.version, current=current.version
                     )
-                base_rows: list[BundleRow] = []
-                if header.is_delta:
-                    if (
-                        current is None
-                        or current.version != header.base_version
-                        or (current.digest != header.base_digest)
-                    ):
-                        raise BundleBaseMismatch(
-                            kind=kind.value,
-                            base=header.base_version,
-                            current=current.version if current else 0,
-                        )
-                    base_rows = self.rows(kind, current.version)
-                new_rows = apply_delta(base_rows, delta)
-                if digest(new_rows) != header.target_digest or len(new_rows) != header.row_count:
+                if header.is_delta and (
+                    current is None
+                    or current.version != header.base_version
+                    or current.digest != header.base_digest
+                ):
+                    raise BundleBaseMismatch(
+                        kind=kind.value,
+                        base=header.base_version,
+                        current=current.version if current else 0,
+                    )
+                self._write_version(header, delta, current if header.is_delta else None)
+                found, count = self._digest(kind, header.version)
+                if found != header.target_digest or count != header.row_count:
                     raise BundleDigestMismatch(kind=kind.value, version=header.version)
-                self._swap(header, new_rows)
+                self._swap(header, count)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -138,7 +136,57 @@ class BundleStore:
         assert stored is not None
         return stored
 
-    def _swap(self, header: BundleHeader, rows: list[BundleRow]) -> None:
+    def _write_version(
+        self, header: BundleHeader, delta: BundleDelta, base: StoredVersion | None
+    ) -> None:
+        """Rows of the new version: a copy of ``base`` inside SQLite, minus the delta's deleted
+        and replaced keys, plus its upserts (no row of the base passes through Python)."""
+        kind, version, db = header.kind.value, header.version, self._db
+        db.execute("DELETE FROM bundle_row WHERE kind = ? AND version = ?", (kind, version))
+        if base is not None:
+            db.execute(
+                "INSERT INTO bundle_row SELECT kind, ?, code, effective_from, effective_to, data"
+                " FROM bundle_row WHERE kind = ? AND version = ?",
+                (version, kind, base.version),
+            )
+            gone = [*delta.deletes, *(r.key for r in delta.upserts)]
+            db.executemany(
+                "DELETE FROM bundle_row WHERE kind = ? AND version = ? AND code = ?"
+                " AND effective_from = ?",
+                [(kind, version, code, start.isoformat()) for code, start in gone],
+            )
+        db.executemany(
+            "INSERT INTO bundle_row VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    kind,
+                    version,
+                    r.code,
+                    r.effective_from.isoformat(),
+                    r.effective_to.isoformat() if r.effective_to else None,
+                    data_json(r.data),
+                )
+                for r in delta.upserts
+            ],
+        )
+
+    def _digest(self, kind: BundleKind, version: int) -> tuple[str, int]:
+        cur = self._db.execute(
+            "SELECT code, effective_from, effective_to, data FROM bundle_row"
+            " WHERE kind = ? AND version = ? ORDER BY code, effective_from",
+            (kind.value, version),
+        )
+        count = 0
+
+        def lines() -> Iterator[bytes]:
+            nonlocal count
+            for code, start, end, data in cur:
+                count += 1
+                yield canonical_line(code, start, end, data)
+
+        return digest_lines(lines()), count
+
+    def _swap(self, header: BundleHeader, count: int) -> None:
         kind = header.kind.value
         db = self._db
         db.execute(
@@ -151,23 +199,9 @@ class BundleStore:
             "UPDATE bundle_version SET role = 'previous' WHERE kind = ? AND role = 'current'",
             (kind,),
         )
-        db.executemany(
-            "INSERT INTO bundle_row VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    kind,
-                    header.version,
-                    r.code,
-                    r.effective_from.isoformat(),
-                    r.effective_to.isoformat() if r.effective_to else None,
-                    json.dumps(r.data, sort_keys=True, separators=(",", ":")),
-                )
-                for r in rows
-            ],
-        )
         db.execute(
             "INSERT INTO bundle_version VALUES (?, ?, ?, ?, 'current', ?)",
-            (kind, header.version, header.target_digest, len(rows), datetime.now(UTC).isoformat()),
+            (kind, header.version, header.target_digest, count, datetime.now(UTC).isoformat()),
         )
 
     def revert(self, kind: BundleKind) -> StoredVersion:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from hypothesis import strategies as st
+
 from clinicbox_core.bundles import (
     BundleDelta,
     BundleHeader,
@@ -41,3 +43,16 @@ def signed(
         key_id=key.key_id,
     )
     return encode(header, delta, key)
+
+
+# Random row sets over a few codes, each (code, effective_from) at most once.
+rows_st = st.dictionaries(
+    st.tuples(st.sampled_from(["A0001", "A0002", "B1234", "AC5555"]), st.dates()),
+    st.tuples(st.none() | st.dates(), st.integers(0, 10**6).map(str)),
+    max_size=12,
+).map(
+    lambda d: [
+        BundleRow(code=c, effective_from=f, effective_to=t, data={"price": p})
+        for (c, f), (t, p) in d.items()
+    ]
+)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
-from bundles_helpers import price_row, signed
+from bundles_helpers import price_row, rows_st, signed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,21 +24,11 @@ from clinicbox_core.bundles import (
     in_force_row,
 )
 from clinicbox_core.bundles.codec import read_header
+from clinicbox_core.bundles.models import canonical_line, data_json
 from clinicbox_core.nhi.errors import NoRuleInForce
 
 KEY = SigningKey.generate()
 TRUST = TrustedKeys([KEY.public_b64])
-
-rows_st = st.dictionaries(
-    st.tuples(st.sampled_from(["A0001", "A0002", "B1234", "AC5555"]), st.dates()),
-    st.tuples(st.none() | st.dates(), st.integers(0, 10**6).map(str)),
-    max_size=12,
-).map(
-    lambda d: [
-        BundleRow(code=c, effective_from=f, effective_to=t, data={"price": p})
-        for (c, f), (t, p) in d.items()
-    ]
-)
 
 
 @given(rows_st, rows_st)
@@ -97,3 +88,18 @@ def test_in_force_row_uses_the_edition_of_the_day() -> None:
     assert in_force_row(rows, date(2027, 1, 1), rule="A0001").data["price"] == "9"
     with pytest.raises(NoRuleInForce):
         in_force_row(rows, date(2025, 12, 31), rule="A0001")
+
+
+@given(st.text(min_size=1, max_size=8), st.dates(), st.none() | st.dates(), st.text(max_size=5))
+def test_canonical_line_fast_path_matches_json(
+    code: str, start: date, end: date | None, v: str
+) -> None:
+    data = data_json({"price": v})
+    end_text = end.isoformat() if end else None
+    expected = (
+        json.dumps(
+            [code, start.isoformat(), end_text, {"price": v}], sort_keys=True, separators=(",", ":")
+        ).encode()
+        + b"\n"
+    )
+    assert canonical_line(code, start.isoformat(), end_text, data) == expected

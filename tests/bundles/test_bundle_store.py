@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from bundles_helpers import price_row, signed
+from bundles_helpers import price_row, rows_st, signed
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clinicbox.runtime.ports import free_port
 from clinicbox_core.bundles import (
@@ -19,11 +21,13 @@ from clinicbox_core.bundles import (
     BundleDigestMismatch,
     BundleKind,
     BundleOutdated,
+    BundleRow,
     BundleSignatureInvalid,
     BundleUntrustedKey,
     SigningKey,
     TrustedKeys,
     decode,
+    digest,
 )
 from clinicbox_core.contracts import BundleAvailable
 from clinicbox_core.nhi.errors import NoRuleInForce
@@ -131,3 +135,24 @@ async def test_manager_fetches_verifies_and_remembers_refusals(
     server["v6@2"] = signed(KEY, 6, V1, base=(2, V2))
     assert (await manager.offer(_offer(server, "v6", 6))).version == 6
     assert manager.refusals == {}
+
+
+@given(st.lists(rows_st, min_size=1, max_size=4))
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_store_follows_any_sequence_of_versions(
+    tmp_path: Path, versions: list[list[BundleRow]]
+) -> None:
+    """Full bundle, then deltas: the store's current rows are always the published rows."""
+    db = tmp_path / f"h{abs(hash(str(versions))) % 10**9}.db"
+    store = BundleStore(db)
+    try:
+        store.apply(*decode(signed(KEY, 1, versions[0]), TRUST))
+        for n, rows in enumerate(versions[1:], start=2):
+            store.apply(*decode(signed(KEY, n, rows, base=(n - 1, versions[n - 2])), TRUST))
+            assert digest(store.rows(DP, n)) == digest(rows)
+            assert digest(store.rows(DP, n - 1)) == digest(versions[n - 2])  # previous kept
+    finally:
+        store.close()
+        db.unlink()
