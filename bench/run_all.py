@@ -9,6 +9,7 @@ BENCHES = [
     ["bench.visit_throughput", "--visits", "400"],
     ["bench.card_to_page", "--cards", "200"],
     ["bench.claims_build"],
+    ["bench.resync"],
     ["bench.bundle_delta", "--boxes", "200"],
 ]
 
