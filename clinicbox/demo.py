@@ -308,6 +308,7 @@ def _banner(stack: DemoStack) -> str:
         f"  waiting-room screen:               {stack.url}/display/demo-west",
         "  e-mails to patients (codes):       "
         + (str(stack.mail.maildir / "new") if stack.mail else "no local SMTP server (aiosmtpd)"),
+        f"  box pages (continuity mode):       {stack.box_url}",
         "  logins (機構代碼 / 帳號 / 密碼):",
     ]
     for login in stack.logins():

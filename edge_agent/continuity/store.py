@@ -132,7 +132,8 @@ class WorkingSetStore:
             rows=int(meta.get("rows", "0")),
             size_bytes=size,
             synced_at=synced,
-            stale_s=(datetime.now(UTC) - synced).total_seconds() if synced else None,
+            # never negative: an RTC-less box's clock can step back
+            stale_s=max(0.0, (datetime.now(UTC) - synced).total_seconds()) if synced else None,
             pending_records=await self.pending(acked_seq),
             continuity=continuity,
         )

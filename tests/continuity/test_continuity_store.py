@@ -40,7 +40,7 @@ def _part(
     mode: str, version: int, tables: dict[str, list[dict[str, object]]], **kw: int
 ) -> WorkingSetPart:
     return WorkingSetPart(
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         build_id=uuid.uuid4(),
         from_version=kw.get("from_version", 0),
         version=version,
