@@ -239,6 +239,7 @@ class DemoStack:
                     "key_file": str(self.workdir / "box.continuity.key"),
                     "probe_interval_s": 1.0,
                     "report_interval_s": 2.0,
+                    "offline_collect_interval_s": 2.0,
                 },
                 "[printers]": {
                     "name": "virtual-escpos",

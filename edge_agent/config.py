@@ -80,6 +80,12 @@ class ContinuitySettings(BaseModel):
     collect_interval_s: float = Field(
         default=1.0, gt=0, description="how often offline work is moved to the outbox"
     )
+    offline_collect_interval_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="the same while the cloud is away (fewer, fuller records; the work is "
+        "saved on the box as entered either way)",
+    )
 
 
 class BundleSettings(BaseModel):

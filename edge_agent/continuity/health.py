@@ -30,7 +30,17 @@ class CloudHealth:
         self.failures = 0
         self.outage: Outage | None = None
         self.cloud_ok = False  # last probe answered (can be True while still in continuity)
-        self.changed = asyncio.Event()
+        self._listeners: list[asyncio.Event] = []
+
+    def subscribe(self) -> asyncio.Event:
+        """An event set whenever continuity mode starts or ends (the listener clears it)."""
+        event = asyncio.Event()
+        self._listeners.append(event)
+        return event
+
+    def _changed(self) -> None:
+        for event in self._listeners:
+            event.set()
 
     @property
     def continuity(self) -> bool:
@@ -56,13 +66,13 @@ class CloudHealth:
             if self.outage is not None:
                 log.warning("cloud reachable again: leaving continuity mode")
                 self.outage = None
-                self.changed.set()
+                self._changed()
             return
         self.failures += 1
         if self.failures >= self.settings.failures_to_switch and self.outage != outcome:
             log.warning("cloud unusable (%s): continuity mode", outcome.value)
             self.outage = outcome
-            self.changed.set()
+            self._changed()
 
     async def run(self, stop: asyncio.Event) -> None:
         timeout = aiohttp.ClientTimeout(total=self.settings.probe_timeout_s)

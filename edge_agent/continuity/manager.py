@@ -149,13 +149,21 @@ class ContinuityService:
     async def run(self) -> None:
         await asyncio.gather(
             self.health.run(self._stop),
-            self._every(self.cs.collect_interval_s, self.collect_once),
-            self._every(self.cs.report_interval_s, self.report_once, wake=self.health.changed),
+            self._every(self._collect_period, self.collect_once, self.health.subscribe()),
+            self._every(
+                lambda: self.cs.report_interval_s, self.report_once, self.health.subscribe()
+            ),
         )
+
+    def _collect_period(self) -> float:
+        """While the cloud is away nothing can be sent: collect less often, so the many small
+        edits of one visit leave as few records (the work itself is saved on the box as entered,
+        and leaving continuity mode collects at once)."""
+        return self.cs.offline_collect_interval_s if self.active else self.cs.collect_interval_s
 
     async def _every(
         self,
-        period: float,
+        period: Callable[[], float],
         job: Callable[[], Awaitable[object]],
         wake: asyncio.Event | None = None,
     ) -> None:
@@ -168,7 +176,7 @@ class ContinuityService:
             if wake is not None:
                 waits.append(asyncio.ensure_future(wake.wait()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.wait(waits, return_when="FIRST_COMPLETED"), period)
+                await asyncio.wait_for(asyncio.wait(waits, return_when="FIRST_COMPLETED"), period())
             for w in waits:
                 w.cancel()
             if wake is not None:
