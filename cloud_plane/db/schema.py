@@ -15,6 +15,8 @@ Changelog:
     6  pharmacy: slips, fills, stock lots and moves, reorder levels, refill reminders (additive)
     7  doctor: order_sets (組套), 慢箋 fields on visits, 牙位/per-day dose on orders, TCM nurse
        setting, print kind rx (additive; compat stays 1)
+    8  NHI operations (card checks, IC sends, claims submissions, job leases), ATC codes,
+       drugs.atc_code (additive; compat stays 1)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox_core.errors import ClinicboxError
 from cloud_plane.db.tables_clinic import schema_info
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 SCHEMA_COMPAT_VERSION = 1
 
 

@@ -1,4 +1,4 @@
-"""Global reference data (not per tenant): NHI drug codes with prices, fee codes, ICD-10-CM.
+"""Global reference data (not per tenant): NHI drug codes with prices, fee codes, ICD-10-CM, ATC.
 
 Rows carry their effective dates because NHI prices and points change over time: a lookup is
 always "as of" a date. ``demo_value`` marks values that are not from a published NHI source.
@@ -24,6 +24,16 @@ drugs = Table(
     Column("price_points", DecimalText, nullable=True),  # 支付價 in points per unit
     Column("source_note", String(200), nullable=False),
     Column("demo_value", Boolean, nullable=False, default=False),
+    Column("atc_code", String(8), nullable=True),  # from the 20-column price list (ATC代碼)
+)
+
+# ATC codes used in Taiwan (TFDA list as published in TW Core), with English names.
+atc_codes = Table(
+    "atc_codes",
+    metadata,
+    Column("code", String(8), primary_key=True),
+    Column("name_en", String(300), nullable=False),
+    Column("code_system", String(200), nullable=False),
 )
 
 # NHI medical service fee schedule (支付標準). ``schedule`` names the edition, e.g. 106.05.01.

@@ -11,6 +11,7 @@ import cloud_plane.db.tables_continuity
 import cloud_plane.db.tables_fleet_updates
 import cloud_plane.db.tables_frontdesk
 import cloud_plane.db.tables_icupload
+import cloud_plane.db.tables_nhiops
 import cloud_plane.db.tables_pharmacy
 import cloud_plane.db.tables_refdata  # noqa: F401  (registers tables on the metadata)
 from cloud_plane.db.metadata import metadata

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloud_plane.db.tables_refdata import drugs, fee_codes, herbs, icd10
+from clinicbox_core.nhi.drug_prices import DrugPriceRow, is_price_list_header, parse_price_list
+from cloud_plane.db.tables_refdata import atc_codes, drugs, fee_codes, herbs, icd10
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Overridable with CLINICBOX_DATA_DIR; every loader also takes the directory as an argument.
@@ -30,6 +31,8 @@ ICD10_FILE = Path("icd10/icd-10-cm-2023-tw.csv")
 DRUG_FILE = Path("drugs/nhi-drug-codes-1150701.csv")
 FEE_FILE = Path("nhi-fee/nhi-fee-schedule-1060501.csv")
 HERB_FILE = Path("drugs/nhi-chinese-herbal-drug-codes-1130601.csv")
+ATC_FILE = Path("atc/atc-tfda-tw-1111024.csv")
+PRICE_SOURCE_NOTE = "NHI drug price list (健保用藥品項, 20 columns)"
 
 # 健保用藥品項 115年7月查詢檔: the list's own date; the source has no per-code dates or prices.
 DRUG_LIST_DATE = date(2026, 7, 1)
@@ -102,8 +105,30 @@ def icd10_rows(data_dir: Path) -> list[dict[str, Any]]:
     ]
 
 
+def price_row_values(r: DrugPriceRow) -> dict[str, Any]:
+    """A 20-column price-list row as a ``drugs`` row (one per code and 有效起日)."""
+    return {
+        "code": r.code,
+        "effective_from": r.valid_from,
+        "effective_to": r.valid_to,
+        "name_en": r.name_en,
+        "name_zh": r.name_zh or None,
+        "price_points": r.price,
+        "source_note": PRICE_SOURCE_NOTE,
+        "demo_value": False,
+        "atc_code": r.atc_code or None,
+    }
+
+
 def drug_rows(data_dir: Path) -> list[dict[str, Any]]:
-    """Parse the NHI drug code list; the first row of a repeated code wins."""
+    """Parse the drug file: the 20-column price list (every dated row; a later line with the same
+    code and 有效起日 replaces an earlier one) when its header says so, else the 2-column code
+    list (code and English name; the first row of a repeated code wins)."""
+    path = data_dir / DRUG_FILE
+    text = path.read_text(encoding="utf-8-sig")
+    if is_price_list_header(text.split("\n", 1)[0]):
+        dated = {(r.code, r.valid_from): r for r in parse_price_list(text)}
+        return [price_row_values(r) for r in dated.values()]
     seen: dict[str, dict[str, Any]] = {}
     for r in _rows(data_dir / DRUG_FILE):
         code = r["drug_code"].strip()
@@ -118,6 +143,7 @@ def drug_rows(data_dir: Path) -> list[dict[str, Any]]:
                 "price_points": None,
                 "source_note": DRUG_SOURCE_NOTE,
                 "demo_value": False,
+                "atc_code": None,
             },
         )
     return list(seen.values())
@@ -152,6 +178,19 @@ def herb_rows(data_dir: Path) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+def atc_rows(data_dir: Path) -> list[dict[str, Any]]:
+    """Parse the ATC list (TFDA codes as published in TW Core); a repeated code keeps its first."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in _rows(data_dir / ATC_FILE):
+        code = r["atc_code"].strip()
+        if code:
+            seen.setdefault(
+                code,
+                {"code": code, "name_en": r["name_en"].strip(), "code_system": r["code_system"]},
+            )
+    return list(seen.values())
+
+
 async def load_icd10(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
     """ICD-10-CM 2023 TW; ``use = 1`` rows are billable. Returns rows written (0 = up to date)."""
     return await _replace(conn, icd10, await asyncio.to_thread(icd10_rows, data_dir))
@@ -172,9 +211,15 @@ async def load_herbs(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -
     return await _replace(conn, herbs, await asyncio.to_thread(herb_rows, data_dir))
 
 
+async def load_atc(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> int:
+    """ATC codes with English names (TFDA 2022-10-24 list)."""
+    return await _replace(conn, atc_codes, await asyncio.to_thread(atc_rows, data_dir))
+
+
 async def load_all(conn: AsyncConnection, data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, int]:
     return {
         "herbs": await load_herbs(conn, data_dir),
+        "atc": await load_atc(conn, data_dir),
         "icd10": await load_icd10(conn, data_dir),
         "drugs": await load_drug_codes(conn, data_dir),
         "fee_codes": await load_fee_codes(conn, data_dir),

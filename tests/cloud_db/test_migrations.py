@@ -19,6 +19,7 @@ import cloud_plane.db.tables_boxlink
 import cloud_plane.db.tables_clinic
 import cloud_plane.db.tables_fleet_updates
 import cloud_plane.db.tables_icupload
+import cloud_plane.db.tables_nhiops
 import cloud_plane.db.tables_pharmacy
 import cloud_plane.db.tables_refdata  # noqa: F401
 from cloud_plane.db.engine import create_engine, downgrade, sync_url, upgrade
