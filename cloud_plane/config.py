@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clinicbox_core.settings_models import MqttSettings
+from cloud_plane.nhiops.settings import NhiCloudSettings
 from cloud_plane.notify.settings import NotifySettings
 
 
@@ -52,6 +53,7 @@ class CloudSettings(BaseSettings):
     mqtt_client_id: str = Field(default="cloud-1", description="unique per cloud process")
     notify: NotifySettings = Field(default_factory=NotifySettings)
     fleet_updates: FleetUpdateSettings = Field(default_factory=FleetUpdateSettings)
+    nhi: NhiCloudSettings = Field(default_factory=NhiCloudSettings)
 
     @classmethod
     def from_file(cls, path: Path) -> CloudSettings:

@@ -25,6 +25,7 @@ from nhi_sandbox.services import (
     eprescription,
     ic_upload,
     medicloud,
+    prescription,
     referral,
     virtual_card,
 )
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 ROUTES: tuple[Route, ...] = (
     *card.ROUTES,
+    *prescription.ROUTES,
     *ic_upload.ROUTES,
     *claims.ROUTES,
     *medicloud.ROUTES,

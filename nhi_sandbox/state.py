@@ -150,6 +150,13 @@ class Sandbox:
         ]
         return "".join(blocks).upper()
 
+    def prescription_signature(
+        self, id_no: str, hospital_id: str, when: datetime, code: str, days: int, total: str
+    ) -> str:
+        """The 40-character 處方簽章 of one order (verified again on IC upload, code 16)."""
+        msg = f"RX|{id_no}|{hospital_id}|{format_roc_datetime(when)}|{code}|{days}|{total}"
+        return hmac.new(self.idc_secret, msg.encode(), hashlib.sha256).hexdigest()[:40].upper()
+
 
 def _seed(conn: sqlite3.Connection, seed: int, count: int, today: date) -> None:
     for p in generate(seed, count):

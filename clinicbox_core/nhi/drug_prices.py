@@ -146,6 +146,10 @@ def parse_price_list(text: str) -> list[DrugPriceRow]:
     return rows
 
 
+def _order(row: DrugPriceRow) -> tuple[date, int]:
+    return (row.valid_from, row.line)
+
+
 class PriceIndex:
     """Rows grouped by code and sorted by (有效起日, line) for repeated look-ups."""
 
@@ -153,7 +157,7 @@ class PriceIndex:
         by_code: dict[str, list[DrugPriceRow]] = {}
         for r in rows:
             by_code.setdefault(r.code, []).append(r)
-        self._rows = {k: sorted(v, key=lambda r: (r.valid_from, r.line)) for k, v in by_code.items()}
+        self._rows = {k: sorted(v, key=_order) for k, v in by_code.items()}
         self._starts = {k: [r.valid_from for r in v] for k, v in self._rows.items()}
 
     def row(self, code: str, on: date) -> DrugPriceRow | None:
@@ -173,12 +177,8 @@ class PriceIndex:
 
 def row_in_force(rows: Sequence[DrugPriceRow], code: str, on: date) -> DrugPriceRow | None:
     """The row of ``code`` in force on ``on`` (rule in the module docstring), or ``None``."""
-    best: DrugPriceRow | None = None
-    for r in rows:
-        if r.code == code and r.covers(on):
-            if best is None or (r.valid_from, r.line) > (best.valid_from, best.line):
-                best = r
-    return best
+    covering = [r for r in rows if r.code == code and r.covers(on)]
+    return max(covering, key=_order, default=None)
 
 
 def price(rows: Sequence[DrugPriceRow] | PriceIndex, code: str, on: date) -> Decimal | None:

@@ -1,8 +1,9 @@
 """Read the visits of a day from the clinic tables and turn them into :class:`IcVisit` inputs.
 
 What goes where (fields of clinicbox_core.nhi.ic_upload.build.IcVisit): 院所 = tenants.nhi_code;
-醫事人員 = the doctor's staff.national_id; 就診日期時間 = visits.registered_at (the moment the
-card was read / the visit registered); 就醫序號 = visits.nhi_seq, or visits.abnormal_code;
+醫事人員 = the doctor's staff.national_id; 就診日期時間 = the record's visit_time (the IDC's time
+stamped with the 序號, else the visit's registration time); 就醫序號 = visits.nhi_seq, or
+visits.abnormal_code;
 費用 = bills.nhi_points (d39, copay included) and bills.copay (d40); 診斷 = diagnoses by ordinal;
 醫令 = NHI-paid drug and procedure orders (consultation and pharmacy fees are claims items, not
 card items, and self-pay lines are not NHI data); 調劑方式 = the tenant's dispensing setting (自行
@@ -42,7 +43,7 @@ async def load_visits(
     rows = (
         await conn.execute(
             select(
-                r.c.id, r.c.visit_id, r.c.sam_id, r.c.signature, r.c.treatment_id,
+                r.c.id, r.c.visit_id, r.c.visit_time, r.c.sam_id, r.c.signature, r.c.treatment_id,
                 r.c.order_signatures,
                 v.c.visit_type, v.c.nhi_seq, v.c.abnormal_code, v.c.registered_at,
                 p.c.national_id, p.c.birth_date, p.c.nhi_card_no, s.c.national_id.label("doc"),
@@ -112,7 +113,7 @@ def _visit(row: Any, codes: list[str], order_rows: list[Any]) -> IcVisit:
         birth_date=birth,
         doctor_id=row.doc or "",
         visit_type=row.visit_type,
-        visit_time=row.registered_at,
+        visit_time=row.visit_time,
         seq=row.abnormal_code or row.nhi_seq,
         fee=row.nhi_points or 0,
         copay=row.copay or 0,

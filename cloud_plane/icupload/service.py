@@ -127,9 +127,12 @@ async def record_card_write(
     signature: str | None,
     treatment_id: str | None,
     order_signatures: Sequence[str] = (),
+    visit_time: datetime | None = None,
     now: datetime | None = None,
 ) -> IcUploadRecord:
-    """Keep what the card write returned for ``visit_id`` (creates its upload record)."""
+    """Keep what the card write returned for ``visit_id`` (creates its upload record).
+    ``visit_time``: the 就診日期時間 the IDC stamped with the 序號 (the record's key; default the
+    visit's registration time)."""
     require_role(actor, *ALLOWED)
     now = now or utc_now()
     visit = await get_row(conn, actor, visits, visit_id, key="error.visit.not_found")
@@ -146,14 +149,15 @@ async def record_card_write(
         Status.CORRECTED.value,
     ):
         raise Conflict("error.ic_upload.bad_status", status=existing.status)
+    values: dict[str, Any] = {
+        "sam_id": sam_id, "signature": signature, "treatment_id": treatment_id,
+        "order_signatures": list(order_signatures), "updated_at": now,
+    }  # fmt: skip
+    if visit_time is not None:
+        values |= {"visit_time": visit_time, "deadline_at": deadline(visit_time)}
     await conn.execute(
-        update(R)
-        .where(R.c.tenant_id == actor.tenant_id, R.c.visit_id == visit_id)
-        .values(
-            sam_id=sam_id, signature=signature, treatment_id=treatment_id,
-            order_signatures=list(order_signatures), updated_at=now,
-        )
-    )  # fmt: skip
+        update(R).where(R.c.tenant_id == actor.tenant_id, R.c.visit_id == visit_id).values(**values)
+    )
     row = (
         await conn.execute(
             select(R).where(R.c.tenant_id == actor.tenant_id, R.c.visit_id == visit_id)
@@ -216,6 +220,8 @@ async def build_upload(
     now: datetime | None = None,
 ) -> UploadBatch:
     """Build the file of the day's pending and corrected records and mark them uploaded.
+    Only records of visits whose fees are known (billed / dispensed) go in: a record made at
+    check-in waits for its bill, a cancelled visit's record is never sent.
 
     Returns the batch (id, Big5 bytes, held records): a record our own validator rejects is not
     sent; it stays pending with the findings as its rejections (fix the data and build again).
@@ -226,9 +232,11 @@ async def build_upload(
     rows = (
         await conn.execute(
             select(R)
+            .join(visits, visits.c.id == R.c.visit_id)
             .where(
                 R.c.tenant_id == actor.tenant_id, R.c.visit_date == day,
                 R.c.status.in_((Status.PENDING.value, Status.CORRECTED.value)),
+                visits.c.status.in_(UPLOADABLE_VISIT_STATUSES),
             )
             .order_by(R.c.visit_time, R.c.id)
         )

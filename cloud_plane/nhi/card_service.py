@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from clinicbox_core.nhi.roc_date import format_roc_datetime
 from cloud_plane.nhi.client import NhiClient
@@ -18,6 +18,7 @@ __all__ = [
     "BasicData",
     "CardServiceClient",
     "NoCardTreatment",
+    "PrescriptionItem",
     "RegisterBasic",
     "SequenceNumber",
 ]
@@ -55,6 +56,22 @@ class SequenceNumber(Answer):
 class NoCardTreatment(Answer):
     treatment_datetime: str = Field(alias="treatmentDateTime")
     treatment_number: str = Field(alias="treatmentNumber")
+
+
+class PrescriptionItem(BaseModel):
+    """One order written to the card (``/api/v1/Prescription/Write``, 6.0 field names)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str  # treatmentItemCode
+    days: int = 0
+    total_quantity: str = "0"  # one decimal, as the IC upload writes it
+    usage: str = ""  # frequency code
+    position: str = ""  # treatmentPosition (route / site)
+
+
+class _Signatures(Answer):
+    signature_items: list[str] = Field(alias="signatureItems")
 
 
 class CardServiceClient(NhiClient):
@@ -98,6 +115,33 @@ class CardServiceClient(NhiClient):
         """退掛 a visit of the last 24 hours at this hospital (5081 otherwise)."""
         params = {"treatmentDateTime": treatment_datetime, "sequenceNumber": sequence_number}
         await self.call("/api/v1/SequelNumber/Rollback", "03", params, card=card)
+
+    async def write_prescriptions(
+        self,
+        card: CardIdentity,
+        treatment_at: datetime,
+        visit_type: str,
+        items: list[PrescriptionItem],
+    ) -> list[str]:
+        """Write a visit's orders to the card; one 處方簽章 (40 characters) per item, in order."""
+        when = format_roc_datetime(treatment_at)
+        params = {
+            "prescriptions": [
+                {
+                    "treatmentDateTime": when,
+                    "treatmentItem": visit_type,
+                    "treatmentItemCode": i.code,
+                    "treatmentPosition": i.position,
+                    "usage": i.usage,
+                    "days": i.days,
+                    "totalQuantity": i.total_quantity,
+                    "deliveryNotes": "",
+                }
+                for i in items
+            ]
+        }
+        answer = await self.call("/api/v1/Prescription/Write", "02", params, card=card)
+        return self.parse(_Signatures, answer).signature_items
 
     async def treatment_number_no_card(self, patient_id: str) -> NoCardTreatment:
         answer = await self.call("/api/v1/TreatmentNumber/NoCard", "03", {"patientId": patient_id})

@@ -18,6 +18,7 @@ from typing import Any
 from clinicbox_core.errors import Conflict, DeviceError, Forbidden, NotFound, ValidationFailed
 
 __all__ = [
+    "NHI_ERRORS",
     "NhiAuthFailed",
     "NhiConflict",
     "NhiError",
@@ -61,6 +62,10 @@ class NhiConflict(NhiError, Conflict):
 
 class NhiUnavailable(NhiError, DeviceError):
     default_key = "error.nhi.unavailable"
+
+
+# Every adapter error, for ``except NHI_ERRORS`` (NhiError is a mixin, not an exception class).
+NHI_ERRORS = (NhiRejected, NhiAuthFailed, NhiNotFound, NhiConflict, NhiUnavailable)
 
 
 def error_for_status(

@@ -9,7 +9,8 @@ adds the checks only the NHI's database can make (codes from the same table):
 * 05: the person or the card number is not what the NHI holds;
 * D002/D003/D004/D005: the 就醫識別碼 was not issued, or was issued for another person, hospital
   or visit time;
-* 04: the 安全簽章 is not the one the IDC gave with that 就醫序號.
+* 04: the 安全簽章 is not the one the IDC gave with that 就醫序號;
+* 16: a 處方簽章 is not the one the card gave for that order (services/prescription.py).
 
 Accepted records become visits MediCloud shows (diagnoses and drug orders, 醫令類別 1).
 """
@@ -19,8 +20,10 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import InvalidOperation
 from typing import Any
 
 from clinicbox_core.nhi.ic_upload.check import NOTICE_ONLY, RecordResult, check_upload
@@ -30,6 +33,7 @@ from nhi_sandbox.codes import message_for
 from nhi_sandbox.errors import SandboxError
 from nhi_sandbox.services.common import Route
 from nhi_sandbox.services.files import file_bytes
+from nhi_sandbox.services.prescription import canonical_quantity
 from nhi_sandbox.signature import Envelope
 from nhi_sandbox.state import Sandbox
 from nhi_sandbox.wire import parse_roc_datetime, req_str
@@ -37,6 +41,7 @@ from nhi_sandbox.wire import parse_roc_datetime, req_str
 __all__ = ["ROUTES"]
 
 UPLOAD_ID = r"IC[0-9A-F]{16}"
+Signer = Callable[[str, str, datetime, str, int, str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +52,9 @@ class _Verdict:
     record: IcRecord | None
 
 
-def _db_errors(conn: sqlite3.Connection, rec: IcRecord, hospital_id: str) -> list[dict[str, Any]]:
+def _db_errors(
+    conn: sqlite3.Connection, rec: IcRecord, hospital_id: str, sbx_sign: Signer
+) -> list[dict[str, Any]]:
     p = rec.profile
     out: list[dict[str, Any]] = []
 
@@ -63,7 +70,8 @@ def _db_errors(conn: sqlite3.Connection, rec: IcRecord, hospital_id: str) -> lis
     if person is None or (card_no and card_no != person["card_no"]):
         err("05", p.card_no if person is not None else p.id_number)
     try:
-        visit_iso = parse_roc_datetime(when).isoformat()
+        visit_dt = parse_roc_datetime(when)
+        visit_iso = visit_dt.isoformat()
     except ValueError:
         return out  # the shared checker has already reported the date
     number = rec.get(p.treatment_id)
@@ -87,6 +95,32 @@ def _db_errors(conn: sqlite3.Connection, rec: IcRecord, hospital_id: str) -> lis
         ).fetchall()
         if sig.upper() not in {s["security_sig"] for s in seq}:
             err("04", p.signature)
+    if not rec.kind.abnormal:
+        out.extend(_order_sign_errors(rec, id_no, hosp, visit_dt, sbx_sign))
+    return out
+
+
+def _order_sign_errors(
+    rec: IcRecord, id_no: str, hosp: str, when: datetime, sign: Signer
+) -> list[dict[str, Any]]:
+    """16: a 處方簽章 that is not the one the card gave for that order (prescription.py)."""
+    p, out = rec.profile, []
+    for i, order in enumerate(rec.orders):
+        f = order.fields
+        given = f.get(p.order_signature)
+        if not given:
+            continue
+        days_text = (f.get(p.order_days) or "0").strip()
+        try:
+            total = canonical_quantity(f.get(p.order_quantity) or "")
+            days = int(days_text or "0")
+        except (InvalidOperation, ValueError):
+            continue  # the shared checker has already reported the field
+        code = (f.get(p.order_code) or "").upper()
+        if given.upper() != sign(id_no, hosp, when, code, days, total):
+            out.append(
+                {"code": "16", "field": p.order_signature, "message": message_for("16"), "order": i}
+            )
     return out
 
 
@@ -124,7 +158,7 @@ def _store_visit(conn: sqlite3.Connection, rec: IcRecord, upload_id: str) -> Non
 
 
 def _check(
-    conn: sqlite3.Connection, data: bytes, hospital_id: str, now: datetime
+    conn: sqlite3.Connection, data: bytes, hospital_id: str, now: datetime, sign: Signer
 ) -> list[_Verdict]:
     held = conn.execute(
         "SELECT id_no, hospital, visit_time FROM ic_keys WHERE hospital = ?", (hospital_id,)
@@ -137,7 +171,7 @@ def _check(
         errors = _as_dict(res)
         rec = parsed.get(res.index) if res.index is not None else None
         if rec is not None:
-            errors += _db_errors(conn, rec, hospital_id)
+            errors += _db_errors(conn, rec, hospital_id, sign)
         ok = res.index is not None and all(e["code"] in NOTICE_ONLY for e in errors)
         verdicts.append(_Verdict(res.index, ok, errors, rec))
     return verdicts
@@ -175,7 +209,7 @@ async def upload(sbx: Sandbox, env: Envelope, params: dict[str, Any]) -> dict[st
     upload_id = "IC" + secrets.token_hex(8).upper()
 
     def run(conn: sqlite3.Connection) -> dict[str, Any]:
-        verdicts = _check(conn, data, env.hospital_id, now)
+        verdicts = _check(conn, data, env.hospital_id, now, sbx.prescription_signature)
         accepted = [v for v in verdicts if v.accepted]
         for v in verdicts:
             rec = v.record

@@ -26,7 +26,6 @@ from clinicbox_core.nhi.drug_prices import (
     price,
     row_in_force,
 )
-from clinicbox_core.nhi.roc_date import format_roc_date
 
 BASE = date(2020, 1, 1)
 
