@@ -9,6 +9,8 @@ Examples::
     clinicbox card remove
     clinicbox migrate --database-url sqlite+aiosqlite:///var/cloud/clinicbox.db
     clinicbox nhi-sandbox --port 8090 --data-dir var/nhi-sandbox  # stand-in NHI services
+    clinicbox nhi ic-upload --config cloud.toml --tenant demo-west --date 2026-12-03
+    clinicbox nhi claims --config cloud.toml --tenant demo-west --month 2026-12
 """
 
 from __future__ import annotations
@@ -80,6 +82,12 @@ def _cmd_nhi_sandbox(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _cmd_nhi(args: argparse.Namespace) -> int:
+    from cloud_plane.nhiops.cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinicbox", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -127,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     from cloud_plane.fleet_updates.cli import add_parser as add_fleet_parser
 
     add_fleet_parser(sub)
+    from cloud_plane.nhiops.cli import add_arguments as add_nhi_arguments
+
+    p = sub.add_parser("nhi", help="NHI runs for a clinic: IC-card upload, monthly claims")
+    add_nhi_arguments(p)
+    p.set_defaults(func=_cmd_nhi)
     return parser
 
 

@@ -16,8 +16,8 @@ from clinicbox_core.contracts import BoxReported, CardInserted, Event, PrintResu
 from cloud_plane.boxlink import EventHandler, after_commit
 from cloud_plane.continuity.apply_visit import apply_record
 from cloud_plane.db.tables_clinic import tenants
+from cloud_plane.nhiops.sequence import CardSequencer, check_in
 from cloud_plane.services.printing import record_print_result
-from cloud_plane.services.registration import register_from_card
 from cloud_plane.web.live import BOX_STATUS, PRINT_UPDATED, VISIT_CREATED, VISIT_UPDATED, LiveHub
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,12 @@ async def _tenant_id(conn: AsyncConnection, slug: str) -> int | None:
 class BoxEventHandlers:
     """The handler table for :class:`~cloud_plane.boxlink.BoxInbox`, publishing to ``live``."""
 
-    def __init__(self, live: LiveHub, engine: AsyncEngine) -> None:
+    def __init__(
+        self, live: LiveHub, engine: AsyncEngine, sequencer: CardSequencer | None = None
+    ) -> None:
         self.live = live
         self.engine = engine
+        self.sequencer = sequencer
 
     def table(self) -> dict[str, EventHandler]:
         return {
@@ -46,7 +49,7 @@ class BoxEventHandlers:
     async def card_inserted(self, conn: AsyncConnection, tenant: str, event: Event) -> None:
         body = event.body
         assert isinstance(body, CardInserted)
-        visit = await register_from_card(conn, tenant, event.box_id, body.card)
+        visit = await check_in(conn, tenant, event.box_id, body.card, self.sequencer)
         tenant_id = await _tenant_id(conn, tenant)
         if tenant_id is None:
             return

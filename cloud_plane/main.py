@@ -1,5 +1,8 @@
 """One cloud process: the web application and the box link, on one database and one broker.
 
+The NHI side (``[nhi]``): check-in asks the card service for the 就醫序號 and the daily IC
+upload runs by itself (cloud_plane.nhiops.scheduler) for every clinic with NHI credentials.
+
 Start-up refuses a database whose schema is missing or newer than this code (run
 ``clinicbox migrate`` first). SIGTERM / SIGINT stop the web server, then the box link, then the
 database pool.
@@ -11,6 +14,7 @@ import asyncio
 import logging
 import signal
 
+import aiohttp
 from aiohttp import web
 
 from clinicbox_core.bundles import SigningKey
@@ -25,6 +29,8 @@ from cloud_plane.fleet_updates.bundles import BundlePublisher
 from cloud_plane.fleet_updates.downloads import install as install_downloads
 from cloud_plane.fleet_updates.engine import RolloutEngine
 from cloud_plane.live_bridge import LIVE_FILTER, LiveBridge
+from cloud_plane.nhiops.scheduler import IcUploadScheduler
+from cloud_plane.nhiops.sequence import CardSequencer
 from cloud_plane.notify.scheduler import ReminderScheduler
 from cloud_plane.print_dispatch import MqttPrintDispatcher
 from cloud_plane.print_resend import PrintResender
@@ -57,7 +63,8 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     engine = create_engine(settings.database_url)
     await check_schema(engine)
     live = LiveHub()
-    handlers = BoxEventHandlers(live, engine)
+    nhi_session = aiohttp.ClientSession()  # the NHI adapters' connection pool
+    handlers = BoxEventHandlers(live, engine, CardSequencer(nhi_session, settings.nhi))
     bridge = LiveBridge(live, origin=settings.mqtt_client_id)
     publishers: list[WorkingSetPublisher] = []
     fleet = settings.fleet_updates
@@ -119,6 +126,8 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     )
     reminder_task = asyncio.create_task(reminders.run(stop), name="reminders")
     rollouts = asyncio.create_task(rollout_engine.run(), name="rollouts")
+    scheduler = IcUploadScheduler(engine, settings.nhi, nhi_session, settings.mqtt_client_id)
+    ic_upload = asyncio.create_task(scheduler.run(stop), name="ic-upload")
     try:
         await site.start()
         log.info(
@@ -134,6 +143,8 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         await runner.cleanup()
         rollout_engine.stop()
         await asyncio.gather(rollouts, return_exceptions=True)
+        await asyncio.gather(ic_upload, return_exceptions=True)
+        await nhi_session.close()
         await inbox.stop()
         try:
             await asyncio.wait_for(link, 10)

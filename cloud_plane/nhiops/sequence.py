@@ -33,7 +33,7 @@ from clinicbox_core.nhi.card import NhiCardBasic
 from clinicbox_core.nhi.ic_upload.deadline import to_taipei
 from clinicbox_core.nhi.ic_upload.validate import parse_roc_datetime
 from clinicbox_core.nhi.visit_codes import AbnormalCause, abnormal_code
-from cloud_plane.db.tables_clinic import visits
+from cloud_plane.db.tables_clinic import tenants, visits
 from cloud_plane.db.tables_nhiops import nhi_card_checks
 from cloud_plane.icupload.service import record_card_write
 from cloud_plane.nhi.card_service import CardServiceClient
@@ -46,12 +46,21 @@ from cloud_plane.nhi.errors import (
 )
 from cloud_plane.nhi.signer import CardIdentity
 from cloud_plane.nhiops.settings import NhiCloudSettings
-from cloud_plane.services import audit
+from cloud_plane.services import audit, mappers
 from cloud_plane.services.actor import Actor
 from cloud_plane.services.clock import utc_now
 from cloud_plane.services.models import Visit
+from cloud_plane.services.registration import register_from_card, system_actor
+from cloud_plane.services.visit_state import load_visit
 
-__all__ = ["CardSequencer", "SeqOutcome", "already_checked", "apply_sequence", "fallback_cause"]
+__all__ = [
+    "CardSequencer",
+    "SeqOutcome",
+    "already_checked",
+    "apply_sequence",
+    "check_in",
+    "fallback_cause",
+]
 
 log = logging.getLogger(__name__)
 
@@ -147,3 +156,28 @@ async def already_checked(conn: AsyncConnection, visit_id: int) -> bool:
         select(nhi_card_checks.c.id).where(nhi_card_checks.c.visit_id == visit_id)
     )
     return row.first() is not None
+
+
+async def check_in(
+    conn: AsyncConnection,
+    tenant_slug: str,
+    box_id: str,
+    card: NhiCardBasic,
+    sequencer: CardSequencer | None,
+    now: datetime | None = None,
+) -> Visit:
+    """Card check-in at a box: the visit (:func:`register_from_card`) and, for a clinic connected
+    to the NHI, its 就醫序號 or 異常就醫代碼, asked for once per visit, in the caller's
+    transaction."""
+    visit = await register_from_card(conn, tenant_slug, box_id, card, now=now)
+    if sequencer is None or await already_checked(conn, visit.id):
+        return visit
+    actor = await system_actor(conn, tenant_slug, box_id)
+    nhi_code = (
+        await conn.execute(select(tenants.c.nhi_code).where(tenants.c.id == actor.tenant_id))
+    ).scalar_one()
+    if not sequencer.connected(nhi_code):
+        return visit
+    outcome = await sequencer.obtain(nhi_code, card, visit.visit_type)
+    await apply_sequence(conn, actor, visit, outcome)
+    return mappers.visit(await load_visit(conn, actor, visit.id))
