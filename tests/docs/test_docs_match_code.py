@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from clinicbox.cli import build_parser
 from clinicbox_core.settings_models import MqttSettings
 from cloud_plane.config import CloudSettings, FleetUpdateSettings
+from cloud_plane.nhiops.settings import NhiCloudSettings
 from cloud_plane.notify.settings import NotifySettings
 from edge_agent.config import (
     BoxSettings,
@@ -42,6 +43,7 @@ def _fields(model: type[BaseModel]) -> list[str]:
         FleetUpdateSettings,
         BundleSettings,
         UpdateSettings,
+        NhiCloudSettings,
     ],
 )
 def test_every_setting_is_documented(model: type[BaseModel]) -> None:

@@ -1,5 +1,6 @@
 """Fixtures of the NHI operations tests: one real sandbox process and one migrated, demo-seeded
-SQLite database per module (helpers from tests/cloud_db and tests/nhi_sandbox on the path)."""
+SQLite database for the session; each test works on days after the sandbox clock's now (helpers
+from tests/cloud_db and tests/nhi_sandbox on the path)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from clinicbox.runtime.processes import ProcessGroup
 from cloud_plane.db.engine import create_engine
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     root = tmp_path_factory.mktemp("nhiops-sandbox")
     group = ProcessGroup(root / "logs")
@@ -34,7 +35,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         group.stop_all()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('nhiops-db') / 'cloud.db'}"
     return asyncio.run(seed_clinic(url))

@@ -62,9 +62,14 @@ def nhi_settings(base_url: str, secret: str = HOSP_A[2]) -> NhiCloudSettings:
     )
 
 
+def sandbox_now(sbx: Sandbox) -> datetime:
+    """The sandbox clock (Taiwan time, aware); it only moves forward."""
+    return datetime.fromisoformat(sbx.get("/sandbox/v1/Health")["now"]).replace(tzinfo=TAIPEI)
+
+
 def set_clock(sbx: Sandbox, target: datetime) -> datetime:
     """Move the sandbox clock forward to ``target`` (Taiwan local); the sandbox's new now (UTC)."""
-    now = datetime.fromisoformat(sbx.get("/sandbox/v1/Health")["now"]).replace(tzinfo=TAIPEI)
+    now = sandbox_now(sbx)
     seconds = int((target - now).total_seconds())
     if seconds >= 1:
         status, body = sbx.post("/sandbox/v1/Clock/Advance", {"seconds": seconds})
