@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clinicbox_core.errors import Conflict, ValidationFailed
-from cloud_plane.db.tables_refdata import icd10
+from cloud_plane.db.tables_refdata import atc_codes, icd10
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR, DRUG_LIST_DATE, load_all
 from cloud_plane.refdata.lookup import drug_price, fee_points
 from cloud_plane.seed.demo import seed_demo
@@ -36,11 +36,14 @@ from cloud_plane.services.models import PatientInput
 async def test_reference_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         assert await load_all(conn, DEFAULT_DATA_DIR) == {
+            "atc": 0,
             "herbs": 0,
             "icd10": 0,
             "drugs": 0,
             "fee_codes": 0,
         }
+        atc = await conn.execute(select(atc_codes.c.name_en).where(atc_codes.c.code == "A02AA05"))
+        assert atc.scalar_one() == "magnesium silicate"
         total = (await conn.execute(select(func.count()).select_from(icd10))).scalar_one()
         billable = (
             await conn.execute(select(func.count()).where(icd10.c.billable.is_(True)))
@@ -129,4 +132,4 @@ async def test_seed_is_idempotent(engine: AsyncEngine, seeded: Seeded) -> None:
     assert await counts() == before
     assert again.formulary_size >= 200
     assert before[2] == len(again.clinics) * again.formulary_size  # every clinic, one formulary
-    assert again.reference_rows == {"herbs": 0, "icd10": 0, "drugs": 0, "fee_codes": 0}
+    assert again.reference_rows == {"atc": 0, "herbs": 0, "icd10": 0, "drugs": 0, "fee_codes": 0}
