@@ -62,7 +62,11 @@ def _cmd_card(args: argparse.Namespace) -> int:
 
     state = json.loads((args.workdir / "demo.json").read_text(encoding="utf-8"))
     card = None
-    if args.action == "insert":
+    if args.action == "insert" and args.sandbox_patient is not None:
+        from devsim.sandbox_card import sandbox_card
+
+        card = sandbox_card(state["nhi_sandbox_url"], args.sandbox_patient)
+    elif args.action == "insert":
         card = {
             "name": args.name,
             "id_no": args.id,
@@ -124,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--birth", type=date.fromisoformat, help="birth date YYYY-MM-DD")
     p.add_argument("--sex", choices=["M", "F"])
     p.add_argument("--card-no", help="12-digit card number")
+    p.add_argument(
+        "--sandbox-patient",
+        type=int,
+        help="insert the card of the NHI sandbox's n-th active person (gets a real 就醫序號)",
+    )
     p.set_defaults(func=_cmd_card)
 
     from nhi_sandbox.__main__ import add_arguments

@@ -2,8 +2,10 @@
 
 Starts, in order: certificates, a Mosquitto with TLS on a free port, a private pcscd whose
 virtual reader listens on a free port (so a test run on the same machine keeps its own reader),
-the virtual NHI card (vpcd), the virtual ESC/POS printer (TCP 9100 when free), the cloud on
-SQLite migrated and seeded with the demo clinics, and the demo clinic's box. Prints the URL and
+the virtual NHI card (vpcd), the virtual ESC/POS printer (TCP 9100 when free), the NHI sandbox
+(every demo clinic registered with its own SAM id and secret), the cloud on SQLite migrated and
+seeded with the demo clinics and connected to the sandbox (``[nhi]``: 就醫序號 at check-in, the
+daily IC upload), and the demo clinic's box. Prints the URL and
 the logins, writes ``<workdir>/demo.json`` for ``clinicbox card ...``, and on Ctrl-C stops every
 child cleanly (reverse order).
 """
@@ -14,6 +16,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -41,15 +44,25 @@ def _toml_value(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def write_toml(path: Path, sections: dict[str, dict[str, object]], top: dict[str, object]) -> None:
-    """A tiny TOML writer for our flat configs (top-level keys, tables, arrays of tables)."""
+Table = dict[str, object]
+
+
+def write_toml(
+    path: Path, sections: dict[str, Table | list[Table]], top: dict[str, object]
+) -> None:
+    """A tiny TOML writer for our flat configs: top-level keys, tables, and arrays of tables
+    (a list value, or a ``[name]`` key for a single element)."""
     lines = [f"{k} = {_toml_value(v)}" for k, v in top.items()]
-    for name, table in sections.items():
-        if name.startswith("[["):
-            lines.append(f"\n{name}")
-        else:
-            lines.append(f"\n[{name}]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+    for name, value in sections.items():
+        tables = value if isinstance(value, list) else [value]
+        for table in tables:
+            if isinstance(value, list):
+                lines.append(f"\n[[{name}]]")
+            elif name.startswith("[["):
+                lines.append(f"\n{name}")
+            else:
+                lines.append(f"\n[{name}]")
+            lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -72,6 +85,8 @@ class DemoStack:
         self.pcscd: PrivatePcscd | None = None
         self.mail: MailSink | None = None
         self.box_http_port = free_port()  # the box's continuity pages
+        self.nhi_port = free_port()
+        self.nhi_hospitals: list[tuple[str, str, str]] = []  # (nhi_code, SAM id, secret)
 
     @property
     def url(self) -> str:
@@ -89,6 +104,10 @@ class DemoStack:
     @property
     def card_control_url(self) -> str:
         return f"http://127.0.0.1:{self.card_control_port}"
+
+    @property
+    def nhi_url(self) -> str:
+        return f"http://127.0.0.1:{self.nhi_port}"
 
     @property
     def database_url(self) -> str:
@@ -129,6 +148,40 @@ class DemoStack:
             str(self.printer_http_port),
             ready_port=("127.0.0.1", self.printer_http_port),
         )
+
+    def start_nhi_sandbox(self) -> None:
+        """The NHI sandbox with every demo clinic as a hospital (SAM id from the 醫事機構代碼,
+        a secret kept in the workdir so a restarted demo keeps its sandbox data valid)."""
+        from cloud_plane.seed.demo import CLINICS
+
+        secrets_file = self.workdir / "nhi-secrets.json"
+        known: dict[str, str] = (
+            json.loads(secrets_file.read_text(encoding="utf-8")) if secrets_file.exists() else {}
+        )
+        self.nhi_hospitals = []
+        for spec in CLINICS:
+            code = str(spec[1])
+            known.setdefault(code, secrets.token_hex(24))
+            self.nhi_hospitals.append((code, "00" + code, known[code]))
+        secrets_file.write_text(json.dumps(known), encoding="utf-8")
+        secrets_file.chmod(0o600)
+        args = ["--port", str(self.nhi_port), "--data-dir", str(self.workdir / "nhi-sandbox")]
+        for hospital in self.nhi_hospitals:
+            args += ["--hospital", ":".join(hospital)]
+        self.group.python(
+            "nhi-sandbox", "nhi_sandbox", *args, ready_port=("127.0.0.1", self.nhi_port)
+        )
+
+    def _nhi_sections(self) -> dict[str, Table | list[Table]]:
+        if not self.nhi_hospitals:
+            return {}
+        return {
+            "nhi": {"base_url": self.nhi_url},
+            "nhi.hospitals": [
+                {"nhi_code": code, "sam_id": sam, "sam_secret": secret}
+                for code, sam, secret in self.nhi_hospitals
+            ],
+        }
 
     def prepare_database(self, database_url: str | None = None) -> DemoInfo:
         from cloud_plane.db.engine import create_engine, upgrade
@@ -188,7 +241,7 @@ class DemoStack:
         """One cloud process; a second one needs another ``client`` (cloud-2) and port."""
         port = http_port or self.http_port
         cfg = self.workdir / f"{name}.toml"
-        sections: dict[str, dict[str, object]] = {
+        sections: dict[str, Table | list[Table]] = {
             "mqtt": self._mqtt_section(client),
             "notify": self._notify_section(port),
         }
@@ -196,7 +249,7 @@ class DemoStack:
             sections["fleet_updates"] = fleet_updates
         write_toml(
             cfg,
-            sections,
+            {**sections, **self._nhi_sections()},
             {
                 "database_url": database_url or self.database_url,
                 "http_host": "127.0.0.1",
@@ -269,6 +322,7 @@ class DemoStack:
             "printer_url": self.printer_url,
             "printer_port": self.printer_port,
             "box_url": self.box_url,
+            "nhi_sandbox_url": self.nhi_url if self.nhi_hospitals else None,
             "logins": self.logins(),
         }
         (self.workdir / "demo.json").write_text(
@@ -281,6 +335,7 @@ class DemoStack:
         try:
             self.start_broker()
             self.start_devices()
+            self.start_nhi_sandbox()
             self.prepare_database()
             self.start_mail()
             self.start_cloud()
@@ -310,6 +365,7 @@ def _banner(stack: DemoStack) -> str:
         "  e-mails to patients (codes):       "
         + (str(stack.mail.maildir / "new") if stack.mail else "no local SMTP server (aiosmtpd)"),
         f"  box pages (continuity mode):       {stack.box_url}",
+        f"  NHI sandbox (patients):            {stack.nhi_url}/sandbox/v1/Patients",
         "  logins (機構代碼 / 帳號 / 密碼):",
     ]
     for login in stack.logins():
@@ -318,6 +374,7 @@ def _banner(stack: DemoStack) -> str:
         )
     lines += [
         "  insert a demo NHI card:  .venv/bin/clinicbox card insert [--name 陳美玲 ...]",
+        "  an NHI-insured person's: .venv/bin/clinicbox card insert --sandbox-patient 0",
         "  remove it:               .venv/bin/clinicbox card remove",
         "  logs:                    " + str(stack.group.log_dir),
         "Ctrl-C stops everything.",
