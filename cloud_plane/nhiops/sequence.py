@@ -13,10 +13,10 @@ A refusal on the merits (5002 註銷, 5003 過期, 5012 未在保, 9012 unknown 
 of the equipment, so no 異常 code applies: the visit keeps no 序號 and the refusal is recorded
 (the front desk decides: self-pay, another card, …; the IC upload holds the visit back).
 
-Every outcome is a ``nhi_card_checks`` row with the reason. The call is made inside the
-check-in transaction, so the visit and its 序號 commit together; if that transaction then fails,
-the NHI has counted a visit we did not keep (the real HIS answers that with 退掛 / rollback; we
-log it — see docs/nhi.md).
+Every outcome is a ``nhi_card_checks`` row with the reason. The call (at most
+:data:`CHECK_IN_TIMEOUTS`, 10 s) is made inside the check-in transaction, so the visit and its
+序號 commit together; if that transaction then fails, the NHI has counted a visit we did not
+keep (the real HIS answers that with 退掛 / rollback; not done yet — see docs/nhi.md).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from cloud_plane.nhi.errors import (
     NhiRejected,
     NhiUnavailable,
 )
+from cloud_plane.nhi.settings import NhiTimeouts
 from cloud_plane.nhi.signer import CardIdentity
 from cloud_plane.nhiops.settings import NhiCloudSettings
 from cloud_plane.services import audit, mappers
@@ -63,6 +64,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+CHECK_IN_TIMEOUTS = NhiTimeouts(connect_s=3.0, read_s=8.0, total_s=10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ class CardSequencer:
     async def obtain(self, nhi_code: str, card: NhiCardBasic, visit_type: str) -> SeqOutcome:
         settings = self.settings.for_hospital(nhi_code)
         assert settings is not None, "obtain() on a clinic without NHI credentials"
+        # the check-in transaction waits for this call: keep it short, fall back instead
+        settings = settings.model_copy(update={"timeouts": CHECK_IN_TIMEOUTS})
         client = CardServiceClient(self.session, settings)
         try:
             seq = await client.next_sequence(CardIdentity(card.card_no, card.id_no), visit_type)
