@@ -220,6 +220,8 @@
         }
       });
     }, PROBE_MS);
+  }
+
   function startToothChart() {
     // Each tooth button toggles its FDI code in the 牙位 field of the same form; the field
     // stays the source of truth (typing "36 37" works the same).
