@@ -12,19 +12,36 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from clinicbox_core.contracts import BoxReported, CardInserted, Event, PrintResult
+from clinicbox_core.contracts import BoxReported, CardInserted, Event, PrintResult, ScanRead
 from cloud_plane.boxlink import EventHandler, after_commit
 from cloud_plane.continuity.apply_visit import apply_record
 from cloud_plane.db.tables_clinic import tenants
 from cloud_plane.nhiops.sequence import CardSequencer, check_in
 from cloud_plane.services.printing import record_print_result
-from cloud_plane.web.live import BOX_STATUS, PRINT_UPDATED, VISIT_CREATED, VISIT_UPDATED, LiveHub
+from cloud_plane.services.registration import register_from_card
+from cloud_plane.web.live import (
+    BOX_STATUS,
+    CARD_READ,
+    PRINT_UPDATED,
+    SCAN_READ,
+    VISIT_CREATED,
+    VISIT_UPDATED,
+    LiveHub,
+)
 
 log = logging.getLogger(__name__)
 
 
 async def _tenant_id(conn: AsyncConnection, slug: str) -> int | None:
     row = (await conn.execute(select(tenants.c.id).where(tenants.c.slug == slug))).first()
+    return int(row.id) if row is not None else None
+
+
+async def _pharmacy_id(conn: AsyncConnection, slug: str) -> int | None:
+    """The tenant id when ``slug`` is a pharmacy (a card there fills the pharmacist's form
+    instead of registering a visit)."""
+    stmt = select(tenants.c.id).where(tenants.c.slug == slug, tenants.c.clinic_type == "pharmacy")
+    row = (await conn.execute(stmt)).first()
     return int(row.id) if row is not None else None
 
 
@@ -44,12 +61,33 @@ class BoxEventHandlers:
             "card.removed": self.card_removed,
             "print.result": self.print_result,
             "continuity.record": self.continuity_record,
+            "scan.read": self.scan_read,
         }
+
+    async def scan_read(self, conn: AsyncConnection, tenant: str, event: Event) -> None:
+        """A barcode scanned at the box: shown live on the tenant's open pages (the pharmacy
+        page receives the slip in the pharmacist's session); the inbox row is its record."""
+        body = event.body
+        assert isinstance(body, ScanRead)
+        tenant_id = await _tenant_id(conn, tenant)
+        if tenant_id is None:
+            return
+        data = {"box_id": event.box_id, "scanner": body.scanner, "code": body.code}
+        after_commit(conn, lambda: self.live.publish(tenant_id, SCAN_READ, data))
 
     async def card_inserted(self, conn: AsyncConnection, tenant: str, event: Event) -> None:
         body = event.body
         assert isinstance(body, CardInserted)
-        visit = await check_in(conn, tenant, event.box_id, body.card, self.sequencer)
+        pharmacy_id = await _pharmacy_id(conn, tenant)
+        if pharmacy_id is not None:
+            card = {
+                "box_id": event.box_id, "reader": body.reader, "id_no": body.card.id_no,
+                "name": body.card.name, "birth_date": body.card.birth_date.isoformat(),
+                "sex": body.card.sex,
+            }  # fmt: skip
+            after_commit(conn, lambda: self.live.publish(pharmacy_id, CARD_READ, card))
+            return
+        visit = await register_from_card(conn, tenant, event.box_id, body.card)
         tenant_id = await _tenant_id(conn, tenant)
         if tenant_id is None:
             return

@@ -22,6 +22,7 @@ from clinicbox_core.contracts.messages import (
     OutboxAck,
     PrintJob,
     PrintResult,
+    ScanRead,
     parse_command,
     parse_event,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "OutboxAck",
     "PrintJob",
     "PrintResult",
+    "ScanRead",
     "SoftwareUpdate",
     "Topic",
     "UpdateState",

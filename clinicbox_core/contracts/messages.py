@@ -61,8 +61,19 @@ class PrintResult(_Msg):
     detail: str | None = None
 
 
+class ScanRead(_Msg):
+    """One line read by a barcode scanner on the box (a prescription slip's QR code at a
+    pharmacy). ``code`` is the text as scanned, without the line end; printable ASCII only, as
+    the scanner's line protocol is ASCII and the box drops anything else."""
+
+    type: Literal["scan.read"] = "scan.read"
+    scanner: str = Field(max_length=64)
+    code: str = Field(min_length=1, max_length=2000, pattern=r"^[\x20-\x7e]+$")
+
+
 EventBody = Annotated[
-    CardInserted | CardRemoved | PrintResult | ContinuityRecord, Field(discriminator="type")
+    CardInserted | CardRemoved | PrintResult | ContinuityRecord | ScanRead,
+    Field(discriminator="type"),
 ]
 
 

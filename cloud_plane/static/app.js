@@ -47,6 +47,7 @@
     var source = new EventSource("/events");
     source.onopen = function () {
       if (banner) banner.hidden = true;
+      document.body.dataset.live = "open"; // subscribed: events from now on reach this page
       // Events raised while the page was loading (or the stream was down) were not delivered:
       // catch up from the server once the stream is open.
       if (queue) refresh(queue);

@@ -1,16 +1,25 @@
-"""Steps of the pharmacy web tests: a typed-in slip, the pharmacy's drug codes."""
+"""Steps of the pharmacy web tests: a typed-in or scanned slip, the pharmacy's drug codes, an
+NHI card read at the pharmacy's box."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from web_browser import Browser
 from web_steps import location_id
 
+from clinicbox_core.contracts import CardInserted, Event
+from clinicbox_core.nhi.card import NhiCardBasic
+from clinicbox_core.prescription.payload import RxItem, RxKind, RxPayload
+from clinicbox_core.prescription.qr_codec import encode_rx
+from cloud_plane.box_events import BoxEventHandlers
+from cloud_plane.boxlink.store import apply_event
 from cloud_plane.db.tables_clinic import tenant_drugs, tenants
+from cloud_plane.web.live import LiveHub
 
 
 async def pharmacy_codes(engine: AsyncEngine, n: int = 2) -> list[str]:
@@ -47,3 +56,28 @@ async def receive_typed(b: Browser, form: dict[str, str]) -> int:
     status, page, headers = await b.post("/pharmacy/rx", form)
     assert status == 303, re.sub(r"\s+", " ", page)[:2000]
     return location_id(headers["Location"], r"/pharmacy/rx/(\d+)")
+
+
+def slip_code(national_id: str, born: date, codes: list[str], *, seq: str = "0031") -> str:
+    """The QR text of a 3-fill 慢箋 (28 days, one a day) issued yesterday by demo-west."""
+    items = tuple(
+        RxItem(code=c, dose=Decimal(1), frequency="QD", route="PO", days=28, total=Decimal(28))
+        for c in codes
+    )
+    payload = RxPayload(
+        institution_code="3501200000", slip_no=f"T-{national_id}", doctor_id="A123456789",
+        visit_date=date.today() - timedelta(days=1), nhi_seq=seq, case_type="04",
+        patient_id=national_id, patient_birth=born, kind=RxKind.CHRONIC, fills_total=3,
+        fill_no=1, days_per_fill=28, diagnoses=("I10",), items=items,
+    )  # fmt: skip
+    return encode_rx(payload)
+
+
+async def card_at_box(
+    engine: AsyncEngine, hub: LiveHub, slug: str, card: NhiCardBasic, box_id: str
+) -> None:
+    """An NHI card read at a box of ``slug``, through the cloud's real inbox and handler (the
+    MQTT leg is covered by the end-to-end tests)."""
+    handlers = BoxEventHandlers(hub, engine)
+    event = Event(box_id=box_id, seq=1, body=CardInserted(reader="pharmacy-reader", card=card))
+    await apply_event(engine, slug, event, handlers.table()["card.inserted"])

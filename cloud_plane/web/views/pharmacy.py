@@ -78,7 +78,7 @@ async def _receive(request: web.Request, data: RxInput, source: RxSource) -> web
     actor = current_actor(request)
     async with request.app[keys.ENGINE].begin() as conn:
         rx = await receive_prescription(conn, actor, data, source)
-    return see_other(f"/pharmacy/rx/{rx.id}#dispense")
+    return see_other(f"/pharmacy/rx/{rx.id}")  # no fragment: it would skip the autofocus
 
 
 @form_post("scan", pharmacy_page)
