@@ -15,7 +15,7 @@ import pytest
 from pharmacy_steps import card_at_box, pharmacy_codes, slip_code
 from playwright.async_api import Browser as PwBrowser
 from playwright.async_api import Page, expect
-from test_browser import SHOTS, chromium, chromium_path  # noqa: F401  (fixtures)
+from web_chromium import SHOTS
 from web_env import WebEnv
 from web_steps import new_national_id
 
@@ -46,7 +46,7 @@ async def live(page: Page) -> None:
     await expect(page.locator("body[data-live=open]")).to_have_count(1)
 
 
-async def test_pharmacist_day_by_keyboard(env: WebEnv, chromium: PwBrowser) -> None:  # noqa: F811
+async def test_pharmacist_day_by_keyboard(env: WebEnv, chromium: PwBrowser) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = str(env.server.make_url("")).rstrip("/")
     codes = await pharmacy_codes(env.engine)
