@@ -18,7 +18,6 @@ from cloud_plane.continuity.apply_visit import apply_record
 from cloud_plane.db.tables_clinic import tenants
 from cloud_plane.nhiops.sequence import CardSequencer, check_in
 from cloud_plane.services.printing import record_print_result
-from cloud_plane.services.registration import register_from_card
 from cloud_plane.web.live import (
     BOX_STATUS,
     CARD_READ,
@@ -87,7 +86,7 @@ class BoxEventHandlers:
             }  # fmt: skip
             after_commit(conn, lambda: self.live.publish(pharmacy_id, CARD_READ, card))
             return
-        visit = await register_from_card(conn, tenant, event.box_id, body.card)
+        visit = await check_in(conn, tenant, event.box_id, body.card, self.sequencer)
         tenant_id = await _tenant_id(conn, tenant)
         if tenant_id is None:
             return
