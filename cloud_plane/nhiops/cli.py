@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import date
+from pathlib import Path
 
 import aiohttp
 from sqlalchemy import select
@@ -125,5 +126,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cl = sub.add_parser("claims", help="build, validate and send one month's claims file")
     cl.add_argument("--month", required=True, help="費用年月 YYYY-MM")
     for p in (ic, cl):
-        p.add_argument("--config", help="cloud.toml (database and [nhi])")
+        p.add_argument("--config", type=Path, help="cloud.toml (database and [nhi])")
         p.add_argument("--tenant", required=True, help="clinic slug, e.g. demo-west")
