@@ -8,6 +8,8 @@ command line; nothing of ours runs inside the server.
 from __future__ import annotations
 
 import mailbox
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 
@@ -47,3 +49,15 @@ class MailSink:
         found: list[mailbox.MaildirMessage] = list(box)  # iterating a Maildir yields messages
         found.sort(key=lambda m: m.get_date())
         return [m for m in found if to is None or m["To"] == to]
+
+
+@contextmanager
+def running_mailsink(root: Path) -> Iterator[MailSink]:
+    """A started :class:`MailSink` in its own process group under ``root``, stopped on exit."""
+    group = ProcessGroup(root / "logs")
+    sink = MailSink(group, root)
+    sink.start()
+    try:
+        yield sink
+    finally:
+        group.stop_all()

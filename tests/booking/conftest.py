@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clinicbox.runtime.mailsink import MailSink
-from clinicbox.runtime.processes import ProcessGroup
+from clinicbox.runtime.mailsink import MailSink, running_mailsink
 from cloud_plane.db.engine import create_engine, upgrade
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR
 from cloud_plane.seed.demo import seed_demo
@@ -17,14 +17,8 @@ from cloud_plane.seed.demo import seed_demo
 
 @pytest.fixture(scope="module")
 def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
-    root = tmp_path_factory.mktemp("smtp")
-    group = ProcessGroup(root / "logs")
-    mail = MailSink(group, root)
-    mail.start()
-    try:
+    with running_mailsink(tmp_path_factory.mktemp("smtp")) as mail:
         yield mail
-    finally:
-        group.stop_all()
 
 
 async def _seed(url: str) -> None:
@@ -42,3 +36,12 @@ def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     upgrade(url)
     asyncio.run(_seed(url))
     return url
+
+
+@pytest.fixture
+async def engine(seeded_url: str) -> AsyncIterator[AsyncEngine]:
+    e = create_engine(seeded_url)
+    try:
+        yield e
+    finally:
+        await e.dispose()

@@ -3,7 +3,6 @@ patient and session, cancelling, one-time codes, no-show tracking and check-in a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -21,20 +20,10 @@ from cloud_plane.booking.service import (
     my_bookings,
 )
 from cloud_plane.booking.slots import slot
-from cloud_plane.db.engine import create_engine
 from cloud_plane.services.actor import Actor, Role
 from cloud_plane.services.clock import TAIPEI
 from cloud_plane.services.models import PatientInput
 from cloud_plane.services.patients import create_patient
-
-
-@pytest.fixture
-async def engine(seeded_url: str) -> AsyncIterator[AsyncEngine]:
-    e = create_engine(seeded_url)
-    try:
-        yield e
-    finally:
-        await e.dispose()
 
 
 def taipei(days_ahead: int, hour: int, minute: int = 0) -> datetime:

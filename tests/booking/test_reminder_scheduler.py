@@ -4,10 +4,8 @@ retried after its lease, and a failing channel is retried then given up with the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 
-import pytest
 from booking_helpers import private_session, tenant_id, verified
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox.runtime.mailsink import MailSink
 from clinicbox.runtime.ports import free_port
 from cloud_plane.booking.service import Booking, book
-from cloud_plane.db.engine import create_engine
 from cloud_plane.db.tables_frontdesk import bookings
 from cloud_plane.notify.registry import Notifiers
 from cloud_plane.notify.scheduler import CLAIM_TTL, MAX_ATTEMPTS, ReminderScheduler
@@ -24,15 +21,6 @@ from cloud_plane.services.clock import TAIPEI
 from cloud_plane.web.i18n import Catalogue
 
 HOURS = 24
-
-
-@pytest.fixture
-async def engine(seeded_url: str) -> AsyncIterator[AsyncEngine]:
-    e = create_engine(seeded_url)
-    try:
-        yield e
-    finally:
-        await e.dispose()
 
 
 def scheduler(engine: AsyncEngine, smtp_url: str) -> ReminderScheduler:

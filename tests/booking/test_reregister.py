@@ -3,7 +3,6 @@ to the new visit on 改掛 (counted once, one IC record for the visit that happe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
@@ -12,22 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clinicbox_core.errors import Conflict
-from cloud_plane.db.engine import create_engine
 from cloud_plane.db.tables_clinic import staff
 from cloud_plane.frontdesk.reregister import cancel, reregister, seq_returns_due
 from cloud_plane.services.actor import Actor, Role
 from cloud_plane.services.models import PatientInput, VisitStatus
 from cloud_plane.services.patients import create_patient
 from cloud_plane.services.registration import register
-
-
-@pytest.fixture
-async def engine(seeded_url: str) -> AsyncIterator[AsyncEngine]:
-    e = create_engine(seeded_url)
-    try:
-        yield e
-    finally:
-        await e.dispose()
 
 
 async def _doctor(engine: AsyncEngine, tid: int, username: str) -> int:

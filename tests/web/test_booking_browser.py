@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from email.message import Message
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser as PwBrowser
@@ -15,8 +14,7 @@ from web_chromium import SHOTS
 from web_env import Seeded, WebEnv, start_env, stop_env
 from web_steps import new_national_id
 
-from clinicbox.runtime.mailsink import MailSink
-from clinicbox.runtime.processes import ProcessGroup
+from clinicbox.runtime.mailsink import MailSink, running_mailsink
 from cloud_plane.notify.settings import NotifySettings
 from cloud_plane.web.i18n import Catalogue
 
@@ -27,14 +25,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
-    root: Path = tmp_path_factory.mktemp("smtp")
-    group = ProcessGroup(root / "logs")
-    mail = MailSink(group, root)
-    mail.start()
-    try:
+    with running_mailsink(tmp_path_factory.mktemp("smtp")) as mail:
         yield mail
-    finally:
-        group.stop_all()
 
 
 @pytest.fixture
@@ -61,6 +53,8 @@ async def test_patient_books_and_cancels_on_a_phone(
         viewport=PHONE, locale="zh-TW", is_mobile=True, has_touch=True
     )
     page = await context.new_page()
+    script_errors: list[str] = []
+    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     await page.goto(base + "/book")
     await page.get_by_text("示範西區診所").tap()
     await page.wait_for_url(re.compile(r".*/book/demo-west$"))

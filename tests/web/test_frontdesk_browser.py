@@ -37,6 +37,8 @@ async def test_front_desk_day_by_keyboard(env: WebEnv, chromium: PwBrowser) -> N
     desk = next(x for x in west.logins if x.username == "frontdesk")
     context = await chromium.new_context(viewport={"width": 1400, "height": 900}, locale="zh-TW")
     page = await context.new_page()
+    script_errors: list[str] = []  # a broken app.js silently turns every shortcut off
+    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     await keyboard_login(page, base, west.nhi_code, desk.username, desk.password)
 
     # New patient with a wrong birthday: the message names the field, the rest stays typed.
@@ -157,4 +159,5 @@ async def test_front_desk_day_by_keyboard(env: WebEnv, chromium: PwBrowser) -> N
     assert not await page.locator("header.topbar").is_visible()
     assert not await page.locator("[data-print]").is_visible()
     await page.screenshot(path=str(SHOTS / "closeout_report.png"), full_page=True)
+    assert script_errors == []
     await context.close()

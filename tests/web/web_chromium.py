@@ -57,7 +57,9 @@ async def tab_to(page: Page, name: str, *, limit: int = 40) -> None:
 
 async def choose(page: Page, name: str, text: str) -> None:
     """Pick the option containing ``text`` in the focused select ``name`` with arrow keys."""
-    assert await focused_name(page) == name, f"{name} is not focused"
+    assert await focused_name(page) == name, (
+        f"{name} is not focused ({await focused_name(page)!r} is)"
+    )
     options: list[str] = await page.evaluate(
         "n => [...document.activeElement.options].map(o => o.textContent)", name
     )

@@ -14,9 +14,15 @@ from cloud_plane.booking.slots import Clinic, clinic_by_slug
 from cloud_plane.frontdesk.calling import session_queues
 from cloud_plane.services.clock import clinic_day, utc_now
 from cloud_plane.web import keys
-from cloud_plane.web.live import BOOKING_CHANGED, QUEUE_CALLED, VISIT_CREATED, VISIT_UPDATED
+from cloud_plane.web.live import (
+    BOOKING_CHANGED,
+    QUEUE_CALLED,
+    VISIT_CREATED,
+    VISIT_UPDATED,
+    LiveEvent,
+)
 from cloud_plane.web.render import render
-from cloud_plane.web.views.events import RETRY_MS
+from cloud_plane.web.views.events import stream
 
 #: Queue changes the board shows.
 BOARD_KINDS = frozenset({QUEUE_CALLED, VISIT_CREATED, VISIT_UPDATED, BOOKING_CHANGED})
@@ -57,32 +63,13 @@ async def board_fragment(request: web.Request) -> web.StreamResponse:
     return render(request, "_board.html", await board_context(request, clinic))
 
 
+def _refresh(event: LiveEvent) -> bytes | None:
+    """The public stream's only frame: "the queue changed", without any of the event's data."""
+    if event.kind not in BOARD_KINDS:
+        return None
+    return f"id: {event.seq}\nevent: refresh\ndata: {{}}\n\n".encode()
+
+
 async def display_events(request: web.Request) -> web.StreamResponse:
     clinic = await _clinic(request)
-    hub = request.app[keys.LIVE]
-    heartbeat = request.app[keys.HEARTBEAT_S]
-    async with hub.subscribe(clinic.id) as sub:
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream; charset=utf-8",
-                "Cache-Control": "no-cache, no-store",
-                "X-Accel-Buffering": "no",
-            }
-        )
-        await response.prepare(request)
-        try:
-            await response.write(f"retry: {RETRY_MS}\n: connected\n\n".encode())
-            while True:
-                try:
-                    event = await sub.next(within=heartbeat)
-                except StopAsyncIteration:
-                    break
-                if event is None:
-                    await response.write(b": heartbeat\n\n")
-                elif event.kind in BOARD_KINDS:
-                    await response.write(
-                        f"id: {event.seq}\nevent: refresh\ndata: {{}}\n\n".encode()
-                    )
-        except (ConnectionResetError, ConnectionError):
-            pass
-    return response
+    return await stream(request, clinic.id, _refresh)

@@ -9,6 +9,7 @@ heartbeat interval so proxies keep the connection open and a dead client is noti
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -26,10 +27,16 @@ def encode_event(event: LiveEvent) -> bytes:
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    actor = current_actor(request)
+    return await stream(request, current_actor(request).tenant_id, encode_event)
+
+
+async def stream(
+    request: web.Request, tenant_id: int, encode: Callable[[LiveEvent], bytes | None]
+) -> web.StreamResponse:
+    """Stream ``tenant_id``'s live events, each as ``encode`` writes it (``None``: skip it)."""
     hub = request.app[keys.LIVE]
     heartbeat = request.app[keys.HEARTBEAT_S]
-    async with hub.subscribe(actor.tenant_id) as sub:
+    async with hub.subscribe(tenant_id) as sub:
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream; charset=utf-8",
@@ -47,8 +54,8 @@ async def events(request: web.Request) -> web.StreamResponse:
                     break  # hub closed us (shutdown or overflow): the client reconnects
                 if event is None:
                     await response.write(b": heartbeat\n\n")
-                else:
-                    await response.write(encode_event(event))
+                elif (frame := encode(event)) is not None:
+                    await response.write(frame)
         except (ConnectionResetError, ConnectionError):
             pass  # the browser went away
     return response
