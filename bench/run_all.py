@@ -10,6 +10,7 @@ BENCHES = [
     ["bench.card_to_page", "--cards", "200"],
     ["bench.claims_build"],
     ["bench.resync"],
+    ["bench.working_set_size"],
     ["bench.bundle_delta", "--boxes", "200"],
 ]
 
