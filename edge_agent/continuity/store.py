@@ -230,12 +230,16 @@ async def _insert(conn: AsyncConnection, table: Table, rows: list[JsonRow]) -> N
 
 
 async def _upsert(conn: AsyncConnection, table: Table, rows: list[JsonRow]) -> None:
+    """Insert or replace ``rows`` by primary key, in one executemany."""
+    if rows:
+        await _upsert_many(conn, table, [decode(table, r) for r in rows])
+
+
+async def _upsert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
     keys = [c.name for c in table.primary_key.columns]
-    for row in rows:
-        values = decode(table, row)
-        stmt = sqlite_insert(table).values(**values)
-        rest = {k: v for k, v in values.items() if k not in keys}
-        await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=rest))
+    stmt = sqlite_insert(table)
+    rest = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=rest), rows)
 
 
 async def _upsert_delta(conn: AsyncConnection, tables: dict[str, list[JsonRow]]) -> None:
@@ -281,8 +285,5 @@ async def _record_bases(conn: AsyncConnection, tables: dict[str, list[JsonRow]])
     local_v = await visit_bundles(conn, [int(v["id"]) for v in visits])
     sent += [{"entity": "visit", "id": i, "digest": ship_digest(b)} for i, b in local_v.items()]
     for table, rows in ((ws_base, bases), (ws_sent, sent)):
-        for row in rows:
-            stmt = sqlite_insert(table).values(**row)
-            keys = ["entity", "id"]
-            rest = {k: v for k, v in row.items() if k not in keys}
-            await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=rest))
+        if rows:
+            await _upsert_many(conn, table, rows)
