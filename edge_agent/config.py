@@ -115,6 +115,17 @@ class UpdateSettings(BaseModel):
     )
 
 
+class ScannerSettings(BaseModel):
+    """A barcode scanner on a serial port (RS-232 or USB-CDC, line protocol: each code ends
+    with CR and/or LF). A keyboard-wedge scanner needs no setting: it types into the page."""
+
+    name: str = Field(max_length=64)
+    serial_device: str = Field(description="e.g. /dev/ttyACM0 or /dev/ttyUSB0")
+    baudrate: int = 9600
+    max_length: int = Field(default=2000, ge=16, le=2000, description="longer lines are dropped")
+    retry_s: float = Field(default=2.0, gt=0, description="reopen an absent scanner this often")
+
+
 class BoxSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLINICBOX_BOX__", env_nested_delimiter="__")
 
@@ -124,6 +135,7 @@ class BoxSettings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     card: CardSettings = Field(default_factory=CardSettings)
     printers: list[PrinterSettings] = Field(default_factory=list)
+    scanners: list[ScannerSettings] = Field(default_factory=list)
     disk_low_mb: int = Field(
         default=200,
         ge=1,

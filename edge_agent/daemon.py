@@ -33,6 +33,7 @@ from clinicbox_core.contracts import (
     CommandResult,
     PrintJob,
     PrintResult,
+    ScanRead,
     SoftwareUpdate,
     WorkingSetPart,
     WorkingSetResync,
@@ -47,6 +48,7 @@ from edge_agent.link import CloudLink
 from edge_agent.outbox import AsyncOutbox, OutboxDiskError
 from edge_agent.print_ledger import PrintLedger
 from edge_agent.printer.service import PrinterService
+from edge_agent.scanner import ScannerService
 from edge_agent.update import REBOOT_EXIT_CODE, AbScripts, UpdateManager
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ class BoxDaemon:
         self.cards = CardService(
             settings.card, self.on_card_event, self.on_card_error, on_readers=self.on_readers
         )
+        self.scanners = ScannerService(settings.scanners, self.on_scan)
         self.continuity: ContinuityService | None = None
         if settings.continuity.enabled:
             self.continuity = ContinuityService(
@@ -130,6 +133,12 @@ class BoxDaemon:
                 raise  # a check-in that could not be recorded must not look recorded
             return
         log.info("card event %s seq=%d", body.type, event.seq)
+        self.link.notify()
+
+    async def on_scan(self, body: ScanRead) -> None:
+        """A scanned code: durable first (outbox), then to the cloud."""
+        event = await self.outbox.append(body)
+        log.info("scan from %s seq=%d", body.scanner, event.seq)
         self.link.notify()
 
     def _reported_state(self) -> dict[str, Any]:
@@ -260,6 +269,8 @@ class BoxDaemon:
             asyncio.create_task(self.link.run(), name="link"),
             asyncio.create_task(self.cards.run(), name="cards"),
         ]
+        if self.settings.scanners:
+            tasks.append(asyncio.create_task(self.scanners.run(), name="scanners"))
         if self.continuity is not None:
             tasks.append(asyncio.create_task(self.continuity.run(), name="continuity"))
         helpers = [asyncio.create_task(self._watch_link(), name="link-state")]
@@ -279,6 +290,7 @@ class BoxDaemon:
             for helper in helpers:
                 helper.cancel()
             self.cards.stop()
+            await asyncio.to_thread(self.scanners.stop)
             await self.link.stop()
             if self.continuity is not None:
                 await self.continuity.stop()

@@ -19,6 +19,7 @@ from edge_agent.config import (
     CardSettings,
     ContinuitySettings,
     PrinterSettings,
+    ScannerSettings,
     UpdateSettings,
 )
 
@@ -44,6 +45,7 @@ def _fields(model: type[BaseModel]) -> list[str]:
         BundleSettings,
         UpdateSettings,
         NhiCloudSettings,
+        ScannerSettings,
     ],
 )
 def test_every_setting_is_documented(model: type[BaseModel]) -> None:
