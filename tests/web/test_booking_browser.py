@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Browser as PwBrowser
 from web_chromium import SHOTS
 from web_env import Seeded, WebEnv, start_env, stop_env
-from web_steps import new_national_id
+from web_steps import create_patient, new_national_id, register
 
 from clinicbox.runtime.mailsink import MailSink, running_mailsink
 from cloud_plane.notify.settings import NotifySettings
@@ -106,6 +106,20 @@ async def test_patient_books_and_cancels_on_a_phone(
     doctor = next(n for n in ("王大明醫師", "陳美玲醫師") if n in slot_text)
     assert doctor in text
     await page.locator("#board").wait_for()
+
+    # The live queue on the phone follows the clinic's calls (no reload).
+    desk = await booking_env.logged_in("west", "frontdesk")
+    walk_in = await register(desk, await create_patient(desk, "現場病患"), "陳美玲醫師")
+    _, queue_page, _ = await desk.get("/desk")
+    number = re.search(rf'id="visit-{walk_in}".*?<td class="num">(\d+)</td>', queue_page, re.S)
+    assert number
+    status, _, _ = await desk.post(f"/visits/{walk_in}/call")
+    assert status == 303
+    called = page.locator(f'.big-no[data-number="{number.group(1)}"]')
+    board = page.locator("#board section.board-col", has_text="陳美玲醫師", has=called)
+    await board.wait_for()
+    assert "現○○患" in await board.inner_text()
+    assert "現場病患" not in await page.content()
     await page.screenshot(path=str(SHOTS / "book_mine.png"), full_page=True)
 
     await card.get_by_role("button", name=T("book.cancel")).tap()
