@@ -32,6 +32,7 @@ from cloud_plane.live_bridge import LIVE_FILTER, LiveBridge
 from cloud_plane.nhiops.scheduler import IcUploadScheduler
 from cloud_plane.nhiops.sequence import CardSequencer
 from cloud_plane.notify.scheduler import ReminderScheduler
+from cloud_plane.pharmacy.reminders import RefillReminderJob
 from cloud_plane.print_dispatch import MqttPrintDispatcher
 from cloud_plane.print_resend import PrintResender
 from cloud_plane.web import keys
@@ -125,6 +126,13 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         interval_s=settings.notify.scheduler_interval_s,
     )
     reminder_task = asyncio.create_task(reminders.run(stop), name="reminders")
+    refills = RefillReminderJob(
+        engine,
+        app[keys.NOTIFIER],
+        app[keys.CATALOGUE],
+        interval_s=settings.notify.scheduler_interval_s,
+    )
+    refill_task = asyncio.create_task(refills.run(stop), name="refill-reminders")
     rollouts = asyncio.create_task(rollout_engine.run(), name="rollouts")
     scheduler = IcUploadScheduler(engine, settings.nhi, nhi_session, settings.mqtt_client_id)
     ic_upload = asyncio.create_task(scheduler.run(stop), name="ic-upload")
@@ -140,6 +148,7 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     finally:
         stop.set()
         await reminder_task
+        await refill_task
         await runner.cleanup()
         rollout_engine.stop()
         await asyncio.gather(rollouts, return_exceptions=True)
