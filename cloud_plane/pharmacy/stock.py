@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from clinicbox_core.errors import NotFound, ValidationFailed
-from clinicbox_core.pharmacy.fefo import LotBalance, LotTake, allocate_fefo
-from cloud_plane.db.tables_clinic import tenant_drugs
+from clinicbox_core.errors import Conflict, NotFound, ValidationFailed
+from clinicbox_core.pharmacy.fefo import InsufficientStock, LotBalance, LotTake, allocate_fefo
+from cloud_plane.db.tables_clinic import orders, tenant_drugs
 from cloud_plane.db.tables_pharmacy import stock_levels, stock_lots, stock_moves
 from cloud_plane.pharmacy.models import Lot, StockLine
 from cloud_plane.services import audit
@@ -268,3 +268,40 @@ def _below(levels: Sequence[Any], lots: Sequence[Lot], on: date) -> list[StockLi
         if total <= lv.reorder_level:
             out.append(StockLine(lv.code, lv.name_zh, total, lv.reorder_level, len(usable)))
     return sorted(out, key=lambda s: (s.on_hand - s.reorder_level, s.code))
+
+
+_TRACKED = (
+    select(stock_lots.c.code)
+    .where(stock_lots.c.tenant_id == bindparam("tenant_id"))
+    .union(select(stock_levels.c.code).where(stock_levels.c.tenant_id == bindparam("tenant_id")))
+)
+
+
+async def deduct_visit_drugs(
+    conn: AsyncConnection, actor: Actor, visit_id: int, patient_id: int, on: date
+) -> None:
+    """A clinic's own dispensary (自行調劑) hands over a visit's drugs: each drug it keeps stock
+    of (any lot or a reorder level) is taken out first expiry first out; drugs it does not track
+    are left alone, so a clinic that never set up stock dispenses as before. Short stock stops
+    the dispensing with a message naming the drug (no override on this path)."""
+    tracked = set((await conn.execute(_TRACKED, {"tenant_id": actor.tenant_id})).scalars())
+    if not tracked:
+        return
+    rows = (
+        await conn.execute(
+            select(orders.c.code, orders.c.total_quantity).where(
+                orders.c.visit_id == visit_id, orders.c.kind == "drug"
+            )
+        )
+    ).all()
+    for r in rows:
+        if r.code in tracked:
+            try:
+                await deduct(
+                    conn, actor, code=r.code, quantity=r.total_quantity, on=on,
+                    visit_id=visit_id, patient_id=patient_id,
+                )  # fmt: skip
+            except InsufficientStock as exc:
+                raise Conflict("error.stock.short_for_visit", **{
+                    k: v for k, v in exc.params.items() if k != "field"
+                }) from exc  # fmt: skip

@@ -231,3 +231,48 @@ async def test_receiving_and_stock_take_keep_lots_equal_to_their_moves(
             stmt = select(stock_moves.c.quantity).where(stock_moves.c.lot_id == lot.id)
             moves = (await conn.execute(stmt)).scalars().all()
             assert lot.on_hand == sum(moves, Decimal(0)), lot.lot_no
+
+
+async def test_clinic_dispensary_deducts_the_drugs_it_keeps_in_stock(
+    engine: AsyncEngine, actors: dict[str, Actor]
+) -> None:
+    """A 自行調劑 clinic: once it keeps stock of a drug, handing a visit's drugs over takes them
+    out of stock; short stock stops it with a message naming the drug."""
+    from cloud_helpers import make_card
+
+    from clinicbox_core.errors import Conflict
+    from cloud_plane.services import billing, consultation, finish
+    from cloud_plane.services import orders as order_service
+    from cloud_plane.services import registration as reg
+    from cloud_plane.services.dispensing import mark_dispensed
+
+    doctor, front = actors["west.doctor1"], actors["west.frontdesk"]
+    pharm = actors["west.pharmacist"]
+    code = (await codes(engine, pharm))[5]
+    today = date.today()
+    async with engine.begin() as conn:
+        lot = await receive_stock(
+            conn, pharm, code=code, lot_no=f"W-{new_id()}", expiry=today + timedelta(days=30),
+            quantity=Decimal(5), unit_cost=Decimal(1), today=today,
+        )  # fmt: skip
+        visit = await reg.register_from_card(conn, "demo-west", "box-demo-1", make_card())
+        await consultation.start_consultation(conn, doctor, visit.id)
+        await consultation.add_diagnosis(conn, doctor, visit.id, "J02.9")
+        await order_service.add_drug_order(
+            conn, doctor, visit.id, drug_code=code, dose=Decimal(1), frequency="QID",
+            route="PO", days=3,
+        )  # fmt: skip
+        await finish.finish_consultation(conn, doctor, visit.id)
+        bill = await billing.compute_bill(conn, front, visit.id)
+        await billing.settle(conn, front, visit.id, bill.amount_due)
+    with pytest.raises(Conflict) as short:
+        async with engine.begin() as conn:
+            await mark_dispensed(conn, pharm, visit.id)
+    assert short.value.message_key == "error.stock.short_for_visit"
+    assert short.value.params["code"] == code and short.value.params["wanted"] == "12"
+    async with engine.begin() as conn:
+        await adjust_stock(conn, pharm, lot, counted=Decimal(20), reason="到貨補登")
+    async with engine.begin() as conn:
+        await mark_dispensed(conn, pharm, visit.id)
+    lots = await on_hand(engine, pharm, code)
+    assert [q for lot_no, q in lots.items() if lot_no.startswith("W-")] == [Decimal(8)]
