@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -38,9 +39,13 @@ def _cmd_cloud(args: argparse.Namespace) -> int:
 
 def _cmd_box(args: argparse.Namespace) -> int:
     from edge_agent.config import BoxSettings
-    from edge_agent.daemon import run_box
+    from edge_agent.daemon import RESTART_EXIT_CODE, run_box
 
-    return asyncio.run(run_box(BoxSettings.from_file(args.config)))
+    code = asyncio.run(run_box(BoxSettings.from_file(args.config)))
+    if code == RESTART_EXIT_CODE:
+        # a remote "restart agent": the same process image starts afresh (no supervisor needed)
+        os.execv(sys.executable, [sys.executable, "-m", "clinicbox.cli", *sys.argv[1:]])
+    return code
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -134,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="insert the card of the NHI sandbox's n-th active person (gets a real 就醫序號)",
     )
     p.set_defaults(func=_cmd_card)
+
+    from clinicbox import provision_cli
+
+    provision_cli.add_parser(sub)
 
     from nhi_sandbox.__main__ import add_arguments
 

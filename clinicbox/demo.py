@@ -34,6 +34,8 @@ DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 DEMO_TENANT = "demo-west"
 DEMO_BOX = "box-demo-1"
 CLOUD_CLIENT = "cloud-1"
+CLAIM_BATCH = "claim-demo"
+VENDOR_LOGIN = ("vendor", "vendor-demo-1234")
 
 
 def _toml_value(value: object) -> str:
@@ -41,6 +43,8 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)
 
 
@@ -80,8 +84,10 @@ class DemoStack:
         self.card_control_port = free_port()
         self.printer_port = 9100 if not port_open("127.0.0.1", 9100) else free_port()
         self.printer_http_port = free_port()
+        self.box_status_port = free_port()
         self.db_path = self.workdir / "cloud" / "clinicbox.db"
         self.info: DemoInfo | None = None
+        self._db_url: str | None = None
         self.pcscd: PrivatePcscd | None = None
         self.mail: MailSink | None = None
         self.box_http_port = free_port()  # the box's continuity pages
@@ -116,7 +122,8 @@ class DemoStack:
     # -- steps ---------------------------------------------------------------------------------
 
     def start_broker(self) -> None:
-        broker = MosquittoBroker(self.workdir / "mqtt")
+        # the cloud owns the ACL and CRL (fleet provisioning); the broker only starts with them
+        broker = MosquittoBroker(self.workdir / "mqtt", external_acl=True)
         broker.start()
         self.broker = broker
 
@@ -188,13 +195,24 @@ class DemoStack:
         from cloud_plane.seed.demo import seed_demo
 
         url = database_url or self.database_url
+        self._db_url = url
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         upgrade(url)
 
         async def _seed() -> DemoInfo:
+            from cloud_plane.fleet.provisioning import assign, known
+            from cloud_plane.fleet.vendors import add_vendor
+
             engine = create_engine(url)
             try:
-                return await seed_demo(engine, self.data_dir)
+                info = await seed_demo(engine, self.data_dir)
+                async with engine.begin() as conn:
+                    # the vendor registered the demo box's serial for the demo clinic before
+                    # shipping it (pre-assignment): the box provisions itself on first boot
+                    if not await known(conn, DEMO_BOX):
+                        await assign(conn, DEMO_BOX, DEMO_TENANT, "vendor:seed")
+                    await add_vendor(conn, *VENDOR_LOGIN, display_name="Demo vendor")
+                return info
             finally:
                 await engine.dispose()
 
@@ -229,6 +247,16 @@ class DemoStack:
             "key_file": str(creds.key),
         }
 
+    def _fleet_section(self) -> dict[str, object]:
+        assert self.broker is not None, "start_broker() first"
+        return {
+            "ca_dir": str(self.broker.pki.directory),
+            "acl_file": str(self.broker.acl_file),
+            "crl_file": str(self.broker.crl_file),
+            "broker_pid_file": str(self.broker.pid_file),
+            "cloud_identities": list(self.broker.cloud_identities),
+        }
+
     def start_cloud(
         self,
         name: str = "cloud",
@@ -244,6 +272,7 @@ class DemoStack:
         sections: dict[str, Table | list[Table]] = {
             "mqtt": self._mqtt_section(client),
             "notify": self._notify_section(port),
+            "fleet": self._fleet_section(),
         }
         if fleet_updates:
             sections["fleet_updates"] = fleet_updates
@@ -277,12 +306,52 @@ class DemoStack:
             section["smtp_url"] = self.mail.url
         return section
 
+    def _box_mqtt_section(self) -> dict[str, object]:
+        """Broker and CA only: the box makes its own key and gets its certificate itself."""
+        assert self.broker is not None, "start_broker() first"
+        return {
+            "host": self.broker.host,
+            "port": self.broker.port,
+            "ca_file": str(self.broker.ca_file),
+        }
+
+    def _provisioning_section(self) -> dict[str, object]:
+        """The claim credential the box ships with (one per manufacturing batch)."""
+        assert self.broker is not None and self.broker.claim_port is not None
+        claim = self.broker.claim_cert(CLAIM_BATCH)
+        return {
+            "claim_port": self.broker.claim_port,
+            "claim_cert_file": str(claim.cert),
+            "claim_key_file": str(claim.key),
+            "retry_s": 1.0,
+        }
+
+    def box_link_sections(self) -> dict[str, dict[str, object]]:
+        """``[mqtt]`` and ``[provisioning]`` of a box that provisions itself (no key by hand)."""
+        return {"mqtt": self._box_mqtt_section(), "provisioning": self._provisioning_section()}
+
+    def preassign(self, serial: str, tenant: str = DEMO_TENANT) -> None:
+        """The vendor assigns ``serial`` to ``tenant`` before the box first asks (blocking)."""
+        from cloud_plane.db.engine import create_engine
+        from cloud_plane.fleet.provisioning import assign
+
+        async def run() -> None:
+            engine = create_engine(self._db_url or self.database_url)
+            try:
+                async with engine.begin() as conn:
+                    await assign(conn, serial, tenant, "vendor:demo")
+            finally:
+                await engine.dispose()
+
+        asyncio.run(run())
+
     def box_config(self) -> Path:
         cfg = self.workdir / "box.toml"
         write_toml(
             cfg,
             {
-                "mqtt": self._mqtt_section(DEMO_BOX),
+                "mqtt": self._box_mqtt_section(),
+                "provisioning": self._provisioning_section(),
                 "card": {"reader_filter": "Virtual PCD"},
                 "continuity": {
                     "enabled": True,
@@ -301,7 +370,12 @@ class DemoStack:
                     "port": self.printer_port,
                 },
             },
-            {"box_id": DEMO_BOX, "tenant": DEMO_TENANT, "data_dir": str(self.workdir / "box")},
+            {
+                "box_id": DEMO_BOX,
+                "data_dir": str(self.workdir / "box"),
+                "status_port": self.box_status_port,
+                "log_file": str(self.group.log_dir / "box.log"),
+            },
         )
         return cfg
 
@@ -366,6 +440,9 @@ def _banner(stack: DemoStack) -> str:
         + (str(stack.mail.maildir / "new") if stack.mail else "no local SMTP server (aiosmtpd)"),
         f"  box pages (continuity mode):       {stack.box_url}",
         f"  NHI sandbox (patients):            {stack.nhi_url}/sandbox/v1/Patients",
+        f"  vendor fleet console:              {stack.url}/vendor  "
+        f"({VENDOR_LOGIN[0]} / {VENDOR_LOGIN[1]})",
+        f"  box status page (claim code):      http://127.0.0.1:{stack.box_status_port}/status.json",
         "  logins (機構代碼 / 帳號 / 密碼):",
     ]
     for login in stack.logins():

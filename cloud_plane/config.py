@@ -34,6 +34,34 @@ class FleetUpdateSettings(BaseModel):
     )
 
 
+class FleetSettings(BaseModel):
+    """The fleet service: device CA, the broker files it owns, certificate and command times.
+
+    Provisioning runs when ``ca_dir`` is set; the ACL and CRL are rewritten (and the broker told
+    to reload) when ``acl_file``/``crl_file`` are set.
+    """
+
+    ca_dir: Path | None = Field(
+        default=None, description="directory with the device CA (ca.crt, ca.key) that signs boxes"
+    )
+    acl_file: Path | None = Field(default=None, description="the broker's device-listener ACL")
+    crl_file: Path | None = Field(default=None, description="the broker's CRL (crlfile)")
+    broker_pid_file: Path | None = Field(
+        default=None, description="SIGHUP this pid after rewriting ACL/CRL (mosquitto reloads)"
+    )
+    cloud_identities: list[str] = Field(
+        default_factory=lambda: ["cloud-1", "cloud-2"],
+        description="certificate CNs of cloud processes (full access in the ACL)",
+    )
+    cert_days: int = Field(default=90, ge=1, le=825, description="device certificate lifetime")
+    command_timeout_s: int = Field(
+        default=600, ge=5, description="a remote command without result by then is timed_out"
+    )
+    health_keep: int = Field(
+        default=2000, ge=10, description="health-history rows kept per box (oldest pruned)"
+    )
+
+
 class CloudSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLINICBOX_CLOUD__", env_nested_delimiter="__")
 
@@ -54,6 +82,7 @@ class CloudSettings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     fleet_updates: FleetUpdateSettings = Field(default_factory=FleetUpdateSettings)
     nhi: NhiCloudSettings = Field(default_factory=NhiCloudSettings)
+    fleet: FleetSettings = Field(default_factory=FleetSettings)
 
     @classmethod
     def from_file(cls, path: Path) -> CloudSettings:

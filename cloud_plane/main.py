@@ -25,6 +25,7 @@ from cloud_plane.config import CloudSettings
 from cloud_plane.continuity.publisher import WorkingSetPublisher
 from cloud_plane.db.engine import create_engine
 from cloud_plane.db.schema import check_schema
+from cloud_plane.fleet.runtime import FleetRuntime
 from cloud_plane.fleet_updates.bundles import BundlePublisher
 from cloud_plane.fleet_updates.downloads import install as install_downloads
 from cloud_plane.fleet_updates.engine import RolloutEngine
@@ -68,16 +69,19 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     handlers = BoxEventHandlers(live, engine, CardSequencer(nhi_session, settings.nhi))
     bridge = LiveBridge(live, origin=settings.mqtt_client_id)
     publishers: list[WorkingSetPublisher] = []
-    fleet = settings.fleet_updates
+    fleet_updates = settings.fleet_updates
+    fleet = FleetRuntime(settings.fleet, engine)
     bundle_publisher = (
-        BundlePublisher(engine, SigningKey(fleet.signing_key)) if fleet.signing_key else None
+        BundlePublisher(engine, SigningKey(fleet_updates.signing_key))
+        if fleet_updates.signing_key
+        else None
     )
     rollout_engine = RolloutEngine(
         engine,
         lambda tenant, box, command: inbox.send_command(tenant, box, command),
-        public_url=fleet.public_url,
-        tick_s=fleet.rollout_tick_s,
-        box_timeout_s=fleet.box_timeout_s,
+        public_url=fleet_updates.public_url,
+        tick_s=fleet_updates.rollout_tick_s,
+        box_timeout_s=fleet_updates.box_timeout_s,
     )
     resenders: list[PrintResender] = []
 
@@ -88,25 +92,32 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         await rollout_engine.on_reported(tenant, reported)
         for resender in resenders:
             await resender.on_reported(tenant, reported)
+        await fleet.on_reported(tenant, reported)
 
     async def on_command_result(tenant: str, result: CommandResult) -> None:
         await _log_command_result(tenant, result)
         await rollout_engine.on_command_result(tenant, result)
+        await fleet.on_command_result(tenant, result)
 
     inbox = BoxInbox(
         engine,
         settings.mqtt,
         settings.mqtt_client_id,
-        handlers.table(),
+        {**handlers.table(), **fleet.event_handlers()},
         on_command_result=on_command_result,
         on_reported=on_reported,
-        extra_subscriptions={LIVE_FILTER: bridge.receive},
+        extra_subscriptions={LIVE_FILTER: bridge.receive, **fleet.subscriptions()},
     )
     bridge.attach(inbox)
+    fleet.attach(inbox)
     publishers.append(WorkingSetPublisher(engine, inbox))
     resenders.append(PrintResender(engine, inbox))
     app = create_app(
-        settings, engine, print_dispatcher=MqttPrintDispatcher(inbox, engine), live=live
+        settings,
+        engine,
+        print_dispatcher=MqttPrintDispatcher(inbox, engine),
+        live=live,
+        fleet=fleet,
     )
     install_downloads(app, bundle_publisher)
     runner = web.AppRunner(app, access_log=None)
@@ -136,6 +147,7 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
     rollouts = asyncio.create_task(rollout_engine.run(), name="rollouts")
     scheduler = IcUploadScheduler(engine, settings.nhi, nhi_session, settings.mqtt_client_id)
     ic_upload = asyncio.create_task(scheduler.run(stop), name="ic-upload")
+    fleet_task = asyncio.create_task(fleet.run(stop), name="fleet")
     try:
         await site.start()
         log.info(
@@ -159,4 +171,6 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
             await asyncio.wait_for(link, 10)
         except TimeoutError:
             link.cancel()
+        fleet_task.cancel()
+        await asyncio.gather(fleet_task, return_exceptions=True)
         await engine.dispose()

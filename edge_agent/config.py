@@ -45,6 +45,18 @@ class PrinterSettings(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class ProvisioningSettings(BaseModel):
+    """Zero-touch provisioning: the claim credential the box shipped with, and rotation."""
+
+    claim_port: int | None = Field(default=None, description="the broker's claim listener port")
+    claim_cert_file: Path | None = Field(default=None, description="claim certificate (PEM)")
+    claim_key_file: Path | None = Field(default=None, description="claim private key (PEM)")
+    retry_s: float = Field(default=5.0, gt=0, description="seconds between requests while pending")
+    rotate_before_days: int = Field(
+        default=30, ge=1, description="make a new key this long before the certificate expires"
+    )
+
+
 class ContinuitySettings(BaseModel):
     """Continuity mode: the box keeps a working set and serves the clinic's pages on the LAN
     when the cloud cannot be reached (docs/continuity.md)."""
@@ -130,7 +142,10 @@ class BoxSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLINICBOX_BOX__", env_nested_delimiter="__")
 
     box_id: str = Field(description="unique box identifier (serial number)")
-    tenant: str = Field(description="the clinic this box serves (tenant slug)")
+    tenant: str | None = Field(
+        default=None,
+        description="the clinic this box serves (tenant slug); learned when provisioned",
+    )
     data_dir: Path = Field(default=Path("var/box"), description="outbox and state live here")
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     card: CardSettings = Field(default_factory=CardSettings)
@@ -150,6 +165,18 @@ class BoxSettings(BaseSettings):
     continuity: ContinuitySettings = Field(default_factory=ContinuitySettings)
     bundles: BundleSettings = Field(default_factory=BundleSettings)
     update: UpdateSettings = Field(default_factory=UpdateSettings)
+    provisioning: ProvisioningSettings = Field(default_factory=ProvisioningSettings)
+    status_port: int = Field(
+        default=0, ge=0, description="local status page on 127.0.0.1 (serial, claim code); 0=off"
+    )
+    heartbeat_s: float = Field(default=60.0, gt=0, description="reported-state heartbeat")
+    reboot_command: list[str] = Field(
+        default_factory=lambda: ["systemctl", "reboot"],
+        description="run for the remote reboot command (after its result is sent)",
+    )
+    log_file: Path | None = Field(
+        default=None, description="the agent's log file, for the remote collect-logs command"
+    )
 
     @classmethod
     def from_file(cls, path: Path) -> BoxSettings:

@@ -11,16 +11,23 @@ demo, and removes it on exit; ``<data_dir>/agent.pid`` and ``<data_dir>/link`` (
 Bundle offers go to :class:`~edge_agent.bundles.BundleManager`, software updates to
 :class:`~edge_agent.update.UpdateManager` (when ``update.enabled``); a software update or a
 rollback ends :meth:`BoxDaemon.run` with ``exit_code`` :data:`REBOOT_EXIT_CODE`.
+
+Fleet: a box without a certificate provisions itself first (:mod:`edge_agent.provisioning`);
+remote commands other than the above go to :attr:`BoxDaemon.registry` (built-in handlers in
+:mod:`edge_agent.remote.handlers`); the twin (:mod:`edge_agent.twin`) applies desired state.
+A remote restart ends the run with :data:`RESTART_EXIT_CODE` (the CLI re-executes itself).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import signal
 import sqlite3
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from clinicbox import __version__
@@ -29,6 +36,7 @@ from clinicbox_core.contracts import (
     BundleAvailable,
     CardInserted,
     CardRemoved,
+    CertificateRequest,
     Command,
     CommandResult,
     PrintJob,
@@ -48,16 +56,30 @@ from edge_agent.link import CloudLink
 from edge_agent.outbox import AsyncOutbox, OutboxDiskError
 from edge_agent.print_ledger import PrintLedger
 from edge_agent.printer.service import PrinterService
+from edge_agent.provisioning import DeviceIdentity, provision
+from edge_agent.remote import CommandRegistry
+from edge_agent.remote.handlers import BuiltinHandlers
 from edge_agent.scanner import ScannerService
+from edge_agent.status_page import StatusPage
+from edge_agent.twin import BoxTwin
 from edge_agent.update import REBOOT_EXIT_CODE, AbScripts, UpdateManager
 
 log = logging.getLogger(__name__)
+RESTART_EXIT_CODE = 76  # a remote "restart agent": the CLI re-executes the same command line
+ROTATION_CHECK_S = 3600.0
 
 
 class BoxDaemon:
-    def __init__(self, settings: BoxSettings, outbox: AsyncOutbox) -> None:
+    def __init__(
+        self, settings: BoxSettings, outbox: AsyncOutbox, identity: DeviceIdentity | None = None
+    ) -> None:
         self.settings = settings
         self.outbox = outbox
+        self.identity = identity
+        self.twin = BoxTwin(settings.data_dir, heartbeat_s=settings.heartbeat_s)
+        if identity is not None:
+            self.twin.cert_not_after = identity.not_after()
+        self._after: set[asyncio.Task[None]] = set()
         self.ledger = PrintLedger(settings.data_dir / "printed.db")
         trusted = TrustedKeys(settings.bundles.trusted_keys)
         self.bundles = BundleManager(BundleStore(settings.data_dir / "bundles.db"), trusted)
@@ -93,11 +115,28 @@ class BoxDaemon:
             software_version=__version__,
             readers=lambda: self.cards.readers,
             extras=self._reported_state,
+            twin=self.twin,
         )
         self._stopping = asyncio.Event()
+        #: other packages register their remote-command handlers here
+        self.registry = CommandRegistry(settings.box_id)
+        BuiltinHandlers(
+            self.registry,
+            printers=self.printers,
+            outbox=outbox,
+            identity=identity,
+            log_file=settings.log_file,
+            reboot_command=settings.reboot_command,
+            after_result=self._after_result,
+            restart=self._restart,
+            reconnect=self.link.reconnect,
+            notify=self.link.notify,
+        )
 
     @classmethod
-    async def create(cls, settings: BoxSettings) -> BoxDaemon:
+    async def create(
+        cls, settings: BoxSettings, identity: DeviceIdentity | None = None
+    ) -> BoxDaemon:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         outbox = await AsyncOutbox.open(
             settings.data_dir / "outbox.db",
@@ -105,7 +144,34 @@ class BoxDaemon:
             WallClock(settings.clock_offset_file),
             low_free_bytes=settings.disk_low_mb * 1024 * 1024,
         )
-        return cls(settings, outbox)
+        return cls(settings, outbox, identity)
+
+    def _after_result(self, action: Callable[[], Awaitable[None]]) -> None:
+        async def later() -> None:
+            await self.link.flush_results()
+            await action()
+
+        task = asyncio.create_task(later())
+        self._after.add(task)
+        task.add_done_callback(self._after.discard)
+
+    def _restart(self) -> None:
+        self.exit_code = RESTART_EXIT_CODE
+        self._stopping.set()
+
+    async def _rotation_watch(self) -> None:
+        """Start a certificate rotation once it is within ``rotate_before_days`` of expiry."""
+        before = dt.timedelta(days=self.settings.provisioning.rotate_before_days)
+        while self.identity is not None:
+            not_after = await asyncio.to_thread(self.identity.not_after)
+            pending = await asyncio.to_thread(self.identity.next_key_file.exists)
+            now = dt.datetime.now(dt.UTC)
+            if not_after is not None and not pending and not_after - before < now:
+                log.info("certificate expires %s: rotating", not_after)
+                csr = await asyncio.to_thread(self.identity.csr_pem, next_key=True)
+                await self.outbox.append(CertificateRequest(csr_pem=csr))
+                self.link.notify()
+            await asyncio.sleep(ROTATION_CHECK_S)
 
     async def on_card_error(self, error: CardReadError) -> None:
         log.warning("card could not be read: %s", error)
@@ -203,13 +269,7 @@ class BoxDaemon:
                 ok=True,
                 detail=outcome,
             )
-        return CommandResult(
-            command_id=command.command_id,
-            box_id=self.settings.box_id,
-            ok=False,
-            error_code="unsupported_command",
-            detail=body.type,
-        )
+        return await self.registry.dispatch(command)
 
     async def _print_local(self, job: PrintJob) -> PrintResult:
         """A print from the box's own pages: once per job id, recorded on the box (not sent as
@@ -273,7 +333,10 @@ class BoxDaemon:
             tasks.append(asyncio.create_task(self.scanners.run(), name="scanners"))
         if self.continuity is not None:
             tasks.append(asyncio.create_task(self.continuity.run(), name="continuity"))
-        helpers = [asyncio.create_task(self._watch_link(), name="link-state")]
+        helpers = [
+            asyncio.create_task(self._watch_link(), name="link-state"),
+            asyncio.create_task(self._rotation_watch(), name="rotation"),
+        ]
         if self.updates is not None:
             helpers.append(asyncio.create_task(self._watch_update(), name="update-health"))
         ready.write_text("ok\n", encoding="utf-8")
@@ -305,10 +368,35 @@ class BoxDaemon:
 
 
 async def run_box(settings: BoxSettings) -> int:
-    """Run until stopped; the exit code is :data:`REBOOT_EXIT_CODE` when a reboot is due."""
-    daemon = await BoxDaemon.create(settings)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, daemon.stop)
-    await daemon.run()
-    return daemon.exit_code
+    """Provision first if needed, then run until stopped; the exit code is
+    :data:`REBOOT_EXIT_CODE` when a reboot is due, :data:`RESTART_EXIT_CODE` for a restart."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    status = StatusPage(settings)
+    await status.start()
+    try:
+        settings, identity = await _provisioned(settings, status)
+        daemon = await BoxDaemon.create(settings, identity)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, daemon.stop)
+        status.update("running", settings.tenant)
+        await daemon.run()
+        return daemon.exit_code
+    finally:
+        await status.stop()
+
+
+async def _provisioned(
+    settings: BoxSettings, status: StatusPage
+) -> tuple[BoxSettings, DeviceIdentity | None]:
+    """Settings with the device certificate when the box provisions itself (no cert_file set)."""
+    if settings.mqtt.cert_file is not None or settings.provisioning.claim_cert_file is None:
+        return settings, None
+    identity = DeviceIdentity(settings.data_dir, settings.box_id)
+    status.code = await asyncio.to_thread(identity.claim_code)
+    if not await asyncio.to_thread(lambda: identity.provisioned):
+        await provision(settings, identity, status.update)
+    mqtt = settings.mqtt.model_copy(
+        update={"cert_file": identity.cert_file, "key_file": identity.key_file}
+    )
+    return settings.model_copy(update={"tenant": identity.tenant, "mqtt": mqtt}), identity

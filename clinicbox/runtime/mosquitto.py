@@ -6,10 +6,15 @@ What the generated configuration guarantees:
   as the MQTT username (``use_identity_as_username``) and as the client id
   (``use_username_as_clientid``), so one box can neither pose as another nor kick another's
   session off.
-- The ACL lets a box (pattern ``%u``) write only ``clinicbox/v1/+/<its id>/{evt,cmd-result,
-  reported}`` and read only ``clinicbox/v1/+/<its id>/{cmd,desired}``. Cloud identities named in
-  ``cloud_identities`` may read and write every ``clinicbox/v1/#`` topic. Binding a box to one
-  tenant needs per-box ACL lines (fleet provisioning, later).
+- The ACL (:mod:`clinicbox.runtime.broker_acl`) binds each box to its own tenant + box prefix:
+  ``clinicbox/v1/<tenant>/<box>/{evt,cmd-result,reported}`` to write and ``{cmd,desired}`` to
+  read; a certificate whose CN is not listed may do nothing. Cloud identities named in
+  ``cloud_identities`` may read and write every ``clinicbox/`` topic. In tests ``bind_box``
+  lists a box; in a fleet the cloud owns the file (``external_acl=True``) and rewrites it.
+- ``crlfile``: certificates the cloud revoked are refused at the TLS handshake; ``reload()``
+  (SIGHUP) makes mosquitto re-read the ACL and the CRL without dropping anyone.
+- The claim listener (``claim_port``) trusts only the separate claim CA; its certificates may
+  publish a provisioning request and read its answer under their client id, nothing else.
 - An optional plain listener on 127.0.0.1 without authentication exists for benchmarks only.
 
 What survives ``kill -9``: mosquitto keeps sessions, subscriptions, retained messages and queued
@@ -32,14 +37,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from clinicbox.runtime.broker_acl import claim_acl, device_acl
 from clinicbox.runtime.pki import CertPair, Pki
 from clinicbox.runtime.ports import free_port, port_open
 from clinicbox_core.errors import DeviceError
 
 MOSQUITTO_BIN = Path("/usr/sbin/mosquitto")
 DEFAULT_CLOUD_IDENTITIES = ("cloud-1", "cloud-2")
-BOX_WRITE_CHANNELS = ("evt", "cmd-result", "reported")
-BOX_READ_CHANNELS = ("cmd", "desired")
+RELOAD_LINE = "Reloading config"
 
 
 class BrokerStartFailed(DeviceError):
@@ -66,6 +71,8 @@ class MosquittoBroker:
         autosave_on_changes: bool = False,
         max_queued_messages: int = 100_000,
         binary: Path = MOSQUITTO_BIN,
+        claim_port: int | None = None,
+        external_acl: bool = False,
     ) -> None:
         self.workdir = workdir
         self.tls = tls
@@ -77,6 +84,10 @@ class MosquittoBroker:
         self.max_queued_messages = max_queued_messages
         self.binary = binary
         self.pki = Pki(workdir / "pki")
+        self.claim_pki = Pki(workdir / "claim-pki", ca_name="clinicbox claim CA")
+        self.claim_port = (claim_port or free_port()) if tls else None
+        self.external_acl = external_acl
+        self.box_tenants: dict[str, str] = {}
         self._proc: subprocess.Popen[bytes] | None = None
 
     # ---- paths -------------------------------------------------------------------------------
@@ -102,6 +113,18 @@ class MosquittoBroker:
         return self.workdir / "acl"
 
     @property
+    def claim_acl_file(self) -> Path:
+        return self.workdir / "claim.acl"
+
+    @property
+    def crl_file(self) -> Path:
+        return self.workdir / "crl.pem"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.workdir / "mosquitto.pid"
+
+    @property
     def log_file(self) -> Path:
         return self.workdir / "mosquitto.log"
 
@@ -121,6 +144,42 @@ class MosquittoBroker:
         """Certificate and key for ``identity`` (a box id or cloud id), issued on first use."""
         return self.pki.ensure_client(identity)
 
+    def claim_cert(self, batch: str) -> CertPair:
+        """A claim certificate (claim CA) for a manufacturing ``batch``: provisioning only."""
+        return self.claim_pki.ensure_client(batch)
+
+    def bind_box(self, box_id: str, tenant: str) -> None:
+        """List ``box_id`` in the ACL under ``tenant`` (tests; the cloud does this in a fleet)."""
+        self.box_tenants[box_id] = tenant
+        if self.running:
+            self.acl_file.write_text(self.acl_text(), encoding="utf-8")
+            self.reload()
+
+    def reload(self, timeout_s: float = 10.0) -> None:
+        """SIGHUP: mosquitto re-reads the ACL files and the CRL (connections stay up).
+
+        Returns once the broker has logged a reload that started after this call: it reloads in
+        its main loop, so every packet it handles after that line sees the new ACL and CRL. A
+        SIGHUP that lands while a reload is running is lost, so it is sent again until seen.
+        """
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        before = self._reloads()
+        deadline = time.monotonic() + timeout_s
+        while self._reloads() <= before:
+            if time.monotonic() > deadline:
+                raise BrokerStartFailed("error.broker.reload_timeout", log=self._tail())
+            self._proc.send_signal(signal.SIGHUP)
+            resend = time.monotonic() + 0.5
+            while self._reloads() <= before and time.monotonic() < resend:
+                time.sleep(0.02)
+
+    def _reloads(self) -> int:
+        try:
+            return self.log_file.read_text(encoding="utf-8", errors="replace").count(RELOAD_LINE)
+        except OSError:
+            return 0
+
     # ---- configuration -----------------------------------------------------------------------
 
     def write_config(self) -> None:
@@ -129,18 +188,16 @@ class MosquittoBroker:
         if self.tls:
             self.pki.ensure_ca()
             self.pki.ensure_server()
-        self.acl_file.write_text(self.acl_text(), encoding="utf-8")
+            self.claim_pki.ensure_ca()
+            if not self.crl_file.exists():
+                self.pki.write_crl([], self.crl_file)
+            self.claim_acl_file.write_text(claim_acl(), encoding="utf-8")
+        if not (self.external_acl and self.acl_file.exists()):
+            self.acl_file.write_text(self.acl_text(), encoding="utf-8")
         self.config_file.write_text(self.config_text(), encoding="utf-8")
 
     def acl_text(self) -> str:
-        lines = ["# generated by clinicbox.runtime.mosquitto; do not edit", ""]
-        lines.append("# every box: only its own topics (%u = certificate CN = box id)")
-        lines += [f"pattern write clinicbox/v1/+/%u/{ch}" for ch in BOX_WRITE_CHANNELS]
-        lines += [f"pattern read clinicbox/v1/+/%u/{ch}" for ch in BOX_READ_CHANNELS]
-        lines.append("")
-        for ident in self.cloud_identities:
-            lines += [f"user {ident}", "topic readwrite clinicbox/v1/#", ""]
-        return "\n".join(lines) + "\n"
+        return device_acl(self.cloud_identities, self.box_tenants.items())
 
     def config_text(self) -> str:
         user = pwd.getpwuid(os.getuid()).pw_name
@@ -175,6 +232,16 @@ class MosquittoBroker:
                 "use_username_as_clientid true",
                 "allow_anonymous false",
                 f"acl_file {self.acl_file}",
+                f"crlfile {self.crl_file}",
+                "",
+                f"listener {self.claim_port} {self.host}",
+                f"cafile {self.claim_pki.ca.cert}",
+                f"certfile {self.pki.server.cert}",
+                f"keyfile {self.pki.server.key}",
+                "require_certificate true",
+                "use_identity_as_username true",
+                "allow_anonymous false",
+                f"acl_file {self.claim_acl_file}",
             ]
         else:
             lines += ["allow_anonymous true"]
@@ -199,7 +266,9 @@ class MosquittoBroker:
             )
         finally:
             log.close()
-        ports = [self.port] + ([self.plain_port] if self.plain_port is not None else [])
+        # for the cloud's fleet service, which SIGHUPs the broker after rewriting ACL and CRL
+        self.pid_file.write_text(f"{self._proc.pid}\n", encoding="ascii")
+        ports = [self.port] + [p for p in (self.plain_port, self.claim_port) if p is not None]
         deadline = time.monotonic() + timeout_s
         while not all(port_open(self.host, p) for p in ports):
             if self._proc.poll() is not None:

@@ -14,6 +14,7 @@ import datetime as dt
 import ipaddress
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from clinicbox_core.errors import ValidationFailed
 
 CA_VALIDITY = dt.timedelta(days=3650)
+DEVICE_VALIDITY = dt.timedelta(days=90)
+CRL_VALIDITY = dt.timedelta(days=30)
 LEAF_VALIDITY = dt.timedelta(days=825)
 RENEW_BEFORE = dt.timedelta(days=30)
 # Certificates are valid from two days before issue: a box whose wall clock steps back (dead RTC
@@ -49,8 +52,9 @@ class Pki:
     Layout: ``ca.crt``/``ca.key``, ``server.crt``/``server.key``, ``clients/<cn>.crt``/``.key``.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, ca_name: str = "clinicbox link CA") -> None:
         self.directory = directory
+        self.ca_name = ca_name
 
     @property
     def ca(self) -> CertPair:
@@ -73,7 +77,7 @@ class Pki:
         if existing is not None and _fresh(existing[0]) and _is_ca(existing[0]):
             return pair
         key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "clinicbox link CA")])
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.ca_name)])
         now = _now()
         cert = (
             x509.CertificateBuilder()
@@ -142,6 +146,54 @@ class Pki:
         _write(pair, cert, key)
         return pair
 
+    def sign_csr(
+        self, csr_pem: bytes, identity: str, validity: dt.timedelta = DEVICE_VALIDITY
+    ) -> x509.Certificate:
+        """A client certificate for ``identity`` over the public key of ``csr_pem``.
+
+        The CSR must be self-signed correctly and carry an EC P-256 key; its subject is ignored
+        (the CN is always ``identity``, the name the cloud assigned). Nothing is written.
+        """
+        _check_identity(identity)
+        try:
+            csr = x509.load_pem_x509_csr(csr_pem)
+        except ValueError as exc:
+            raise ValidationFailed("error.pki.bad_csr", field="csr", reason="unreadable") from exc
+        if not csr.is_signature_valid:
+            raise ValidationFailed("error.pki.bad_csr", field="csr", reason="signature")
+        key = csr.public_key()
+        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+            raise ValidationFailed("error.pki.bad_csr", field="csr", reason="key_type")
+        ca_cert, ca_key = self._ca_material()
+        return _leaf_for(
+            identity, key, ca_cert, ca_key, ExtendedKeyUsageOID.CLIENT_AUTH, [], validity
+        )
+
+    def write_crl(
+        self,
+        revoked: Iterable[tuple[int, dt.datetime]],
+        path: Path,
+        *,
+        now: dt.datetime | None = None,
+    ) -> Path:
+        """Write a CRL (PEM) listing every ``(serial, revoked_at)``, signed by this CA."""
+        ca_cert, ca_key = self._ca_material()
+        at = now or _now()
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca_cert.subject)
+            .last_update(at - dt.timedelta(minutes=5))
+            .next_update(at + CRL_VALIDITY)
+        )
+        for serial, when in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+            )
+        crl = builder.sign(ca_key, hashes.SHA256())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, crl.public_bytes(serialization.Encoding.PEM), 0o644)
+        return path
+
     def _ca_material(self) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
         self.ensure_ca()
         loaded = _load(self.ca)
@@ -167,15 +219,27 @@ def _leaf(
     usage: x509.ObjectIdentifier,
     sans: list[x509.GeneralName],
 ) -> x509.Certificate:
+    return _leaf_for(cn, key.public_key(), ca_cert, ca_key, usage, sans, LEAF_VALIDITY)
+
+
+def _leaf_for(
+    cn: str,
+    public_key: ec.EllipticCurvePublicKey,
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    usage: x509.ObjectIdentifier,
+    sans: list[x509.GeneralName],
+    validity: dt.timedelta,
+) -> x509.Certificate:
     now = _now()
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
-        .not_valid_after(min(now + LEAF_VALIDITY, ca_cert.not_valid_after_utc))
+        .not_valid_after(min(now + validity, ca_cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(
@@ -236,6 +300,12 @@ def _covers(cert: x509.Certificate, hosts: tuple[str, ...]) -> bool:
     names = {str(ip) for ip in san.get_values_for_type(x509.IPAddress)}
     names.update(san.get_values_for_type(x509.DNSName))
     return all(host in names for host in hosts)
+
+
+def write_pem(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write PEM ``data`` atomically (temporary file, fsync, rename) with ``mode``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, data, mode)
 
 
 def _write(pair: CertPair, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:

@@ -71,8 +71,15 @@ class ScanRead(_Msg):
     code: str = Field(min_length=1, max_length=2000, pattern=r"^[\x20-\x7e]+$")
 
 
+class CertificateRequest(_Msg):
+    """The box made a new key pair (rotation) and asks for a certificate over it."""
+
+    type: Literal["cert.csr"] = "cert.csr"
+    csr_pem: str = Field(max_length=4096)
+
+
 EventBody = Annotated[
-    CardInserted | CardRemoved | PrintResult | ContinuityRecord | ScanRead,
+    CardInserted | CardRemoved | PrintResult | ContinuityRecord | ScanRead | CertificateRequest,
     Field(discriminator="type"),
 ]
 
@@ -107,8 +114,59 @@ class OutboxAck(_Msg):
     resend: bool = False
 
 
+# Remote operations (fleet console). Each has one handler on the box (edge_agent/remote/).
+
+
+class RestartAgent(_Msg):
+    """Restart the box daemon (after the result is sent)."""
+
+    type: Literal["agent.restart"] = "agent.restart"
+
+
+class PrintTestPage(_Msg):
+    type: Literal["printer.test_page"] = "printer.test_page"
+    printer: str = Field(default="receipt", description="logical printer role")
+
+
+class CollectLogs(_Msg):
+    """Upload the box's recent log, gzip + base64 in the result, at most ``max_bytes`` gzipped."""
+
+    type: Literal["logs.collect"] = "logs.collect"
+    max_bytes: int = Field(default=256 * 1024, ge=1024, le=1024 * 1024)
+
+
+class RotateCertificate(_Msg):
+    """Make a new key now and ask for a certificate over it (``cert.csr`` event)."""
+
+    type: Literal["cert.rotate"] = "cert.rotate"
+
+
+class InstallCertificate(_Msg):
+    """The cloud's answer to a ``cert.csr`` event: the new certificate for the new key."""
+
+    type: Literal["cert.install"] = "cert.install"
+    cert_pem: str = Field(max_length=8192)
+
+
+class Reboot(_Msg):
+    """Reboot the appliance (the box's configured reboot command, after the result is sent)."""
+
+    type: Literal["system.reboot"] = "system.reboot"
+
+
 CommandBody = Annotated[
-    PrintJob | OutboxAck | WorkingSetPart | WorkingSetResync | BundleAvailable | SoftwareUpdate,
+    PrintJob
+    | OutboxAck
+    | WorkingSetPart
+    | WorkingSetResync
+    | BundleAvailable
+    | SoftwareUpdate
+    | RestartAgent
+    | PrintTestPage
+    | CollectLogs
+    | RotateCertificate
+    | InstallCertificate
+    | Reboot,
     Field(discriminator="type"),
 ]
 
@@ -117,6 +175,9 @@ class Command(_Msg):
     schema_version: Literal[1] = 1
     command_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     issued_at: datetime = Field(default_factory=_now)
+    expires_at: datetime | None = Field(
+        default=None, description="a box that receives it later answers error.command.expired"
+    )
     body: CommandBody
 
 
@@ -128,7 +189,28 @@ class CommandResult(_Msg):
     box_id: str
     ok: bool
     error_code: str | None = None
-    detail: str | None = None
+    detail: str | None = Field(default=None, max_length=4000)
+    output: dict[str, str] | None = None
+
+
+# ---- twin (desired, reported)
+
+
+class BoxDesired(_Msg):
+    """Retained target state the cloud wants the box in; ``version`` only ever increases.
+
+    ``config`` holds box settings the box applies itself (``heartbeat_s``, ``log_level``...);
+    ``software`` and ``bundles`` name target versions; the rollout and bundle machinery
+    (``cloud_plane/fleet_updates``) delivers them, the twin shows the difference.
+    """
+
+    schema_version: Literal[1] = 1
+    box_id: str
+    version: int = Field(ge=0)
+    config: dict[str, str | int | bool] = Field(default_factory=dict)
+    software: str | None = None
+    bundles: dict[str, int] = Field(default_factory=dict, description="bundle kind → version")
+    at: datetime = Field(default_factory=_now)
 
 
 # ---- twin (reported) -------------------------------------------------------------------------
@@ -154,6 +236,14 @@ class BoxReported(_Msg):
     disk_state: Literal["ok", "low", "full"] = "ok"
     disk_free_bytes: int | None = None
     at: datetime = Field(default_factory=_now)
+    version: int = Field(default=0, ge=0, description="box-side counter, grows every report")
+    desired_version: int = Field(default=0, description="the desired version applied")
+    config: dict[str, str | int | bool] = Field(default_factory=dict)
+    printers: dict[str, str] = Field(default_factory=dict, description="name -> status code")
+    disk_free_mb: int | None = None
+    uptime_s: int | None = None
+    last_sync: datetime | None = Field(default=None, description="last ack from the cloud")
+    cert_not_after: datetime | None = None
 
 
 _EVENT = TypeAdapter(Event)

@@ -229,13 +229,15 @@ class BoxInbox:
 
     # ---- dispatch -----------------------------------------------------------------------------
 
-    async def publish(self, topic: str, payload: bytes, *, qos: int = 0) -> None:
+    async def publish(
+        self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False
+    ) -> None:
         """Publish on any topic this cloud identity may use; ``BoxLinkUnavailable`` if offline."""
         client = self._client
         if client is None or not self.connected:
             raise BoxLinkUnavailable(topic=topic)
         try:
-            await client.publish(topic, payload, qos=qos)
+            await client.publish(topic, payload, qos=qos, retain=retain)
         except aiomqtt.MqttError as exc:
             raise BoxLinkUnavailable(topic=topic, reason=str(exc)) from exc
 

@@ -17,6 +17,8 @@ Changelog:
        setting, print kind rx (additive; compat stays 1)
     8  NHI operations (card checks, IC sends, claims submissions, job leases), ATC codes,
        drugs.atc_code (additive; compat stays 1)
+    9  fleet: provisioning, certificates, twin, health, commands, audit, vendor logins
+       (additive; compat stays 1)
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox_core.errors import ClinicboxError
 from cloud_plane.db.tables_clinic import schema_info
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 SCHEMA_COMPAT_VERSION = 1
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 import cloud_plane.db.tables_boxlink
 import cloud_plane.db.tables_clinic
 import cloud_plane.db.tables_continuity
+import cloud_plane.db.tables_fleet
 import cloud_plane.db.tables_fleet_updates
 import cloud_plane.db.tables_frontdesk
 import cloud_plane.db.tables_icupload

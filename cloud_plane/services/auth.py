@@ -35,6 +35,11 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
+async def verify_password(stored: str | None, password: str) -> bool:
+    """Check ``password`` against ``stored`` (a dummy hash when None, so timing is the same)."""
+    return await asyncio.to_thread(_verify, stored or _DUMMY_HASH, password) and stored is not None
+
+
 async def authenticate(
     conn: AsyncConnection, institution_code: str, username: str, password: str
 ) -> Actor:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_plane.config import CloudSettings
+from cloud_plane.fleet.runtime import FleetRuntime
 from cloud_plane.notify.registry import Notifiers
 from cloud_plane.web import continuity as continuity_web
 from cloud_plane.web import keys
@@ -40,6 +41,7 @@ from cloud_plane.web.views import (
     pharmacy,
     reports,
     stock,
+    vendor,
     visit,
 )
 
@@ -55,6 +57,7 @@ def create_app(
     *,
     print_dispatcher: PrintDispatcher,
     live: LiveHub,
+    fleet: FleetRuntime | None = None,
     heartbeat_s: float = HEARTBEAT_S,
     lang: str = DEFAULT_LANG,
     continuity: ContinuityView | None = None,
@@ -69,6 +72,7 @@ def create_app(
     app[keys.ENGINE] = engine
     app[keys.DISPATCHER] = print_dispatcher
     app[keys.LIVE] = live
+    app[keys.FLEET] = fleet
     app[keys.CATALOGUE] = catalogue
     app[keys.NOTIFIER] = Notifiers(settings.notify)
     app[keys.CODEC] = SessionCodec(master_key_from_secret(settings.session_secret))
@@ -149,6 +153,8 @@ def _routes() -> list[web.RouteDef]:
         web.get("/events", events.events, name="events"),
         # 叫號, 退掛/改掛, bookings at the desk, 日結; public booking and waiting-room screen
         *frontdesk_routes(),
+        # the vendor's fleet console (vendor logins only)
+        *vendor.routes(),
     ]
 
 

@@ -8,6 +8,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cloud_plane.config import CloudSettings
+from cloud_plane.fleet.runtime import FleetRuntime
+from cloud_plane.fleet.vendors import Vendor
 from cloud_plane.notify.base import Notifier
 from cloud_plane.services.actor import Actor
 from cloud_plane.web.dispatch import PrintDispatcher
@@ -25,6 +27,8 @@ CODEC = web.AppKey("session_codec", SessionCodec)
 CONTINUITY = web.AppKey[Any]("continuity")
 #: Messages to patients (one-time codes); routes by channel (cloud_plane.notify).
 NOTIFIER = web.AppKey[Notifier]("notifier")
+#: The fleet service (provisioning, twin, commands) of this process; None in web-only tests.
+FLEET = web.AppKey[FleetRuntime | None]("fleet")
 #: Seconds between SSE heartbeat comments (15 in production; tests may shorten it).
 HEARTBEAT_S = web.AppKey("sse_heartbeat_s", float)
 
@@ -32,6 +36,8 @@ HEARTBEAT_S = web.AppKey("sse_heartbeat_s", float)
 SESSION = web.RequestKey("web_session", WebSession)
 #: Set when a handler replaced the session (login/logout): the cookie is rewritten.
 SESSION_CHANGED = web.RequestKey("web_session_changed", bool)
+#: The logged-in vendor (fleet console pages only).
+VENDOR = web.RequestKey("vendor", Vendor)
 #: The logged-in person, loaded from the database on every request.
 ACTOR = web.RequestKey("actor", Actor)
 #: Display names for the page header (``staff_name``, ``tenant_name``).

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from clinicbox_core.errors import Forbidden, NotFound
+from cloud_plane.fleet.vendors import get_vendor
 from cloud_plane.services.actor import STAFF_ROLES, Actor, Role
 from cloud_plane.services.auth import get_staff, get_tenant
 from cloud_plane.web import keys
@@ -23,9 +24,13 @@ from cloud_plane.web.forms import CSRF_FIELD
 from cloud_plane.web.sessions import COOKIE_NAME, WebSession
 
 #: Paths anyone may open (prefix match for the static directory).
-PUBLIC_PATHS: Final = frozenset({"/login", "/healthz", "/continuity/status", "/book"})
+PUBLIC_PATHS: Final = frozenset(
+    {"/login", "/healthz", "/continuity/status", "/book", "/vendor/login"}
+)
 #: /book/: online booking for patients; /display/: the waiting-room screen (masked names only).
 #: /fleet/: signed downloads for boxes (bundles, software; no patient data).
+#: The fleet console: vendor logins only (clinic sessions never pass, nor the reverse).
+VENDOR_PREFIX: Final = "/vendor"
 PUBLIC_PREFIXES: Final = ("/static/", "/book/", "/display/", "/fleet/")
 CSRF_HEADER: Final = "X-CSRF-Token"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -106,9 +111,29 @@ async def _load_actor(request: web.Request, session: WebSession) -> Actor | None
     return Actor(tenant_id=session.tenant_id, staff_id=member.id, roles=roles)
 
 
+async def _vendor_gate(request: web.Request, handler: Any) -> web.StreamResponse:
+    session = request[keys.SESSION]
+    if session.vendor_id is not None:
+        async with request.app[keys.ENGINE].connect() as conn:
+            vendor = await get_vendor(conn, session.vendor_id)
+        if vendor is None:
+            replace_session(request, request.app[keys.CODEC].new())
+        else:
+            request[keys.VENDOR] = vendor
+    if keys.VENDOR not in request and not is_public(request.path):
+        if wants_json(request):
+            raise Unauthenticated()
+        target = request.path_qs if request.method in SAFE_METHODS else VENDOR_PREFIX
+        return see_other(f"/vendor/login?next={quote(target, safe='')}")
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     session = request[keys.SESSION]
+    if request.path == VENDOR_PREFIX or request.path.startswith(VENDOR_PREFIX + "/"):
+        return await _vendor_gate(request, handler)
     if session.logged_in:
         actor = await _load_actor(request, session)
         if actor is None:

@@ -65,6 +65,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
     person: Mapping[str, str] = request.get(keys.PERSON, {})
     return {
         "actor": request.get(keys.ACTOR),
+        "vendor": request.get(keys.VENDOR),
         "csrf_token": csrf_token(request),
         "staff_name": person.get("staff_name", ""),
         "tenant_name": person.get("tenant_name", ""),

@@ -34,6 +34,7 @@ class WebSession:
     expires_at: int
     staff_id: int | None = None
     tenant_id: int | None = None
+    vendor_id: int | None = None  # a vendor (fleet console) login; never with staff/tenant
 
     @property
     def logged_in(self) -> bool:
@@ -70,7 +71,12 @@ class SessionCodec:
         self.max_age_s = max_age_s
 
     def new(
-        self, *, staff_id: int | None = None, tenant_id: int | None = None, now: float | None = None
+        self,
+        *,
+        staff_id: int | None = None,
+        tenant_id: int | None = None,
+        vendor_id: int | None = None,
+        now: float | None = None,
     ) -> WebSession:
         issued = int(time.time() if now is None else now)
         return WebSession(
@@ -78,6 +84,7 @@ class SessionCodec:
             expires_at=issued + self.max_age_s,
             staff_id=staff_id,
             tenant_id=tenant_id,
+            vendor_id=vendor_id,
         )
 
     def encode(self, session: WebSession) -> str:
@@ -85,6 +92,8 @@ class SessionCodec:
         if session.logged_in:
             payload["staff"] = session.staff_id
             payload["tenant"] = session.tenant_id
+        if session.vendor_id is not None:
+            payload["vendor"] = session.vendor_id
         body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
         return f"{body}.{self._sign(body)}"
 
@@ -99,17 +108,21 @@ class SessionCodec:
             exp = payload["exp"]
             staff = payload.get("staff")
             tenant = payload.get("tenant")
+            vendor = payload.get("vendor")
         except (ValueError, KeyError, TypeError, binascii.Error):
             return None
         if not isinstance(sid, str) or not isinstance(exp, int):
             return None
         if not all(
-            v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in (staff, tenant)
+            v is None or (isinstance(v, int) and not isinstance(v, bool))
+            for v in (staff, tenant, vendor)
         ):
             return None
         if exp <= (time.time() if now is None else now):
             return None
-        return WebSession(sid=sid, expires_at=exp, staff_id=staff, tenant_id=tenant)
+        return WebSession(
+            sid=sid, expires_at=exp, staff_id=staff, tenant_id=tenant, vendor_id=vendor
+        )
 
     def csrf_token(self, session: WebSession) -> str:
         return _b64(hmac.new(self._csrf_key, session.sid.encode(), hashlib.sha256).digest())

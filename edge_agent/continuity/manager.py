@@ -224,10 +224,12 @@ class ContinuityService:
 
     async def card_inserted(self, body: CardInserted) -> int:
         """Card check-in while in continuity mode: registered here, shipped like any work."""
+        tenant = self.settings.tenant
+        assert tenant is not None, "the daemon runs on provisioned settings"
         async with self.store.engine.begin() as conn:
             visit = await register_from_card(
                 conn,
-                self.settings.tenant,
+                tenant,
                 self.settings.box_id,
                 body.card,
                 abnormal_code=self.abnormal_code(),

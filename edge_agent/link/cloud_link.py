@@ -25,6 +25,7 @@ import contextlib
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiomqtt
@@ -34,6 +35,7 @@ from pydantic import ValidationError
 
 from clinicbox.mqtt import Backoff
 from clinicbox_core.contracts import (
+    BoxDesired,
     BoxReported,
     Channel,
     Command,
@@ -47,6 +49,7 @@ from edge_agent.config import BoxSettings
 from edge_agent.link.errors import LinkError, LinkLost
 from edge_agent.link.mqtt import connect, tls_context
 from edge_agent.outbox import AckBeyondLastSeq, AsyncOutbox, OutboxDiskError
+from edge_agent.twin import BoxTwin
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,7 @@ class CloudLink:
         software_version: str = "",
         readers: Callable[[], list[str]] | None = None,
         extras: Callable[[], dict[str, Any]] | None = None,
+        twin: BoxTwin | None = None,
     ) -> None:
         if window < 1:
             raise ValueError("window must be >= 1")
@@ -88,15 +92,21 @@ class CloudLink:
         self.software_version = software_version
         self._readers = readers
         self._extras = extras  # more BoxReported fields (continuity: URL, working set)
+        self.twin = twin
         box, tenant = settings.box_id, settings.tenant
+        if tenant is None:
+            raise LinkError("error.provisioning.no_tenant")
         self.evt_topic = str(Topic(tenant, box, Channel.EVT))
         self.cmd_topic = str(Topic(tenant, box, Channel.CMD))
         self.result_topic = str(Topic(tenant, box, Channel.CMD_RESULT))
         self.reported_topic = str(Topic(tenant, box, Channel.REPORTED))
+        self.desired_topic = str(Topic(tenant, box, Channel.DESIRED))
+        self._reconnect = asyncio.Event()
         self._backoff = Backoff(settings.mqtt.reconnect_min_s, settings.mqtt.reconnect_max_s)
         self._wake = asyncio.Event()
         self._ack_progress = asyncio.Event()
         self._results_ready = asyncio.Event()
+        self._results_sent = asyncio.Event()
         self._stop = asyncio.Event()
         self._connected = asyncio.Event()
         self._client: aiomqtt.Client | None = None
@@ -137,6 +147,16 @@ class CloudLink:
         client = self._client
         if client is not None and self.connected:
             await self._publish_reported(client, online=True)
+
+    def reconnect(self) -> None:
+        """Drop the connection and connect again (re-reading the certificate files)."""
+        self._reconnect.set()
+
+    async def flush_results(self) -> None:
+        """Return once every queued command result was handed to the broker."""
+        while self._pending_results or self._results_ready.is_set():
+            self._results_sent.clear()
+            await self._results_sent.wait()
 
     async def stop(self) -> None:
         """Report offline, disconnect cleanly and make ``run()`` return."""
@@ -209,6 +229,8 @@ class CloudLink:
             self.last_error = None
             try:
                 await client.subscribe(self.cmd_topic, qos=1)
+                if self.twin is not None:
+                    await client.subscribe(self.desired_topic, qos=1)
                 await self._publish_reported(client, online=True)
                 self._connected.set()
                 log.info("box link connected to %s:%s", *self._where())
@@ -221,7 +243,10 @@ class CloudLink:
 
     async def _serve(self, client: aiomqtt.Client) -> None:
         self._closing = False
+        self._reconnect.clear()
         tasks = [
+            asyncio.create_task(self._reconnect.wait(), name="link-reconnect"),
+            asyncio.create_task(self._heartbeat(client), name="link-heartbeat"),
             asyncio.create_task(self._receive(client), name="link-receive"),
             asyncio.create_task(self._send_events(client), name="link-send"),
             asyncio.create_task(self._send_results(client), name="link-results"),
@@ -243,6 +268,7 @@ class CloudLink:
                 await self._publish_reported(client, online=False)
 
     def _reported(self, *, online: bool, depth: int) -> BoxReported:
+        extra = self.twin.next_fields() if self.twin is not None else {}
         return BoxReported(
             box_id=self.settings.box_id,
             online=online,
@@ -252,7 +278,15 @@ class CloudLink:
             disk_state=self.outbox.disk.state.value,
             disk_free_bytes=self.outbox.disk.free,
             **(self._extras() if self._extras is not None else {}),
+            **extra,
         )
+
+    async def _heartbeat(self, client: aiomqtt.Client) -> None:
+        """Re-publish reported state every heartbeat (health history, liveness, twin)."""
+        while not self._closing:
+            wait_s = self.twin.heartbeat_s if self.twin is not None else 60.0
+            await asyncio.sleep(wait_s)
+            await self._publish_reported(client, online=True)
 
     async def _publish_reported(self, client: aiomqtt.Client, *, online: bool) -> None:
         depth = await self.outbox.depth()
@@ -313,6 +347,9 @@ class CloudLink:
             payload = message.payload
             if not isinstance(payload, bytes | str):
                 continue
+            if str(message.topic) == self.desired_topic:
+                await self._apply_desired(client, payload)
+                continue
             try:
                 command = parse_command(payload)
             except ValidationError as exc:
@@ -326,6 +363,16 @@ class CloudLink:
             else:
                 self._accept(command)
 
+    async def _apply_desired(self, client: aiomqtt.Client, payload: bytes | str) -> None:
+        try:
+            desired = BoxDesired.model_validate_json(payload)
+        except ValidationError as exc:
+            log.warning("dropping unreadable desired state: %s", exc)
+            return
+        mine = self.twin is not None and desired.box_id == self.settings.box_id
+        if mine and self.twin is not None and await asyncio.to_thread(self.twin.apply, desired):
+            await self._publish_reported(client, online=True)
+
     async def _apply_ack(self, upto_seq: int) -> None:
         try:
             await self.outbox.ack(upto_seq)
@@ -335,6 +382,8 @@ class CloudLink:
         except OutboxDiskError as exc:  # the delete could not be written; a later ack retries
             log.error("outbox could not apply ack %d: %s", upto_seq, exc)
             return
+        if self.twin is not None:
+            self.twin.last_sync = datetime.now(UTC)
         if upto_seq > self._acked:
             self._acked = upto_seq
             self._last_ack_progress = asyncio.get_running_loop().time()
@@ -391,3 +440,4 @@ class CloudLink:
                 result = self._pending_results[0]
                 await client.publish(self.result_topic, result.model_dump_json(), qos=1)
                 self._pending_results.popleft()
+            self._results_sent.set()

@@ -17,6 +17,7 @@ from sqlalchemy import inspect, update
 
 import cloud_plane.db.tables_boxlink
 import cloud_plane.db.tables_clinic
+import cloud_plane.db.tables_fleet
 import cloud_plane.db.tables_fleet_updates
 import cloud_plane.db.tables_icupload
 import cloud_plane.db.tables_nhiops

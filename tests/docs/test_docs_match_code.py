@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from clinicbox.cli import build_parser
 from clinicbox_core.settings_models import MqttSettings
-from cloud_plane.config import CloudSettings, FleetUpdateSettings
+from cloud_plane.config import CloudSettings, FleetSettings, FleetUpdateSettings
 from cloud_plane.nhiops.settings import NhiCloudSettings
 from cloud_plane.notify.settings import NotifySettings
 from edge_agent.config import (
@@ -19,6 +19,7 @@ from edge_agent.config import (
     CardSettings,
     ContinuitySettings,
     PrinterSettings,
+    ProvisioningSettings,
     ScannerSettings,
     UpdateSettings,
 )
@@ -45,6 +46,8 @@ def _fields(model: type[BaseModel]) -> list[str]:
         BundleSettings,
         UpdateSettings,
         NhiCloudSettings,
+        FleetSettings,
+        ProvisioningSettings,
         ScannerSettings,
     ],
 )

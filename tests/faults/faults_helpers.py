@@ -75,6 +75,7 @@ def mqtt_settings(
 def box_settings(
     broker: MosquittoBroker, box_id: str, data_dir: Path, **kwargs: int
 ) -> BoxSettings:
+    broker.bind_box(box_id, TENANT)  # the ACL binds each box to its clinic
     return BoxSettings(
         box_id=box_id,
         tenant=TENANT,
@@ -98,6 +99,7 @@ def box_process(
     id_prefix: str = "Q1",
 ) -> subprocess.Popen[str]:
     """Start ``tests.faults.fault_box`` (a real box: outbox + link) as its own process."""
+    broker.bind_box(box_id, tenant)  # the ACL binds each box to its clinic
     cert = broker.client_cert(box_id)
     args = [
         sys.executable,

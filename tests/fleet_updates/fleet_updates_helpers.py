@@ -61,14 +61,17 @@ class Fleet:
     def start_box(self, box_id: str) -> None:
         layout = make_layout(self.root / box_id, GOOD_LAUNCHER, version="1.0.0")
         self.layouts[box_id] = layout
-        mqtt = self.stack._mqtt_section(box_id)
+        # the box provisions itself (pre-assigned serial), like every box of the fleet
+        self.stack.preassign(box_id, DEMO_TENANT)
+        link = self.stack.box_link_sections()
         cfg = layout.root / "box.toml"
         lines = [
             f'box_id = "{box_id}"',
-            f'tenant = "{DEMO_TENANT}"',
             f'data_dir = "{layout.data_dir}"',
             "[mqtt]",
-            *(f"{k} = {json.dumps(v)}" for k, v in mqtt.items()),
+            *(f"{k} = {json.dumps(v)}" for k, v in link["mqtt"].items()),
+            "[provisioning]",
+            *(f"{k} = {json.dumps(v)}" for k, v in link["provisioning"].items()),
             "[card]",
             'reader_filter = "no reader for fleet boxes"',
             "[bundles]",

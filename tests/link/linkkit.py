@@ -38,11 +38,14 @@ async def effect_handler(conn: AsyncConnection, tenant: str, event: Event) -> No
     )
 
 
-def box_settings(broker: MosquittoBroker, box_id: str, tmp_path: Path) -> BoxSettings:
+def box_settings(
+    broker: MosquittoBroker, box_id: str, tmp_path: Path, tenant: str = TENANT
+) -> BoxSettings:
+    broker.bind_box(box_id, tenant)
     cert = broker.client_cert(box_id)
     return BoxSettings(
         box_id=box_id,
-        tenant=TENANT,
+        tenant=tenant,
         data_dir=tmp_path / box_id,
         mqtt=MqttSettings(
             host=broker.host,

@@ -97,6 +97,7 @@ async def _disconnected(link: CloudLink, inbox: BoxInbox) -> bool:
 
 
 def _box_process(broker: MosquittoBroker, outbox: Path, events: int) -> subprocess.Popen[str]:
+    broker.bind_box("box-p", TENANT)
     cert = broker.client_cert("box-p")
     args = [
         sys.executable,

@@ -89,6 +89,8 @@ async def test_box_a_cannot_read_box_b_commands_nor_publish_as_box_b(
     b_evt = str(Topic(TENANT, "box-b", Channel.EVT))
     a_evt = str(Topic(TENANT, "box-a", Channel.EVT))
     spy_payload = Command(body=OutboxAck(upto_seq=7)).model_dump_json()
+    broker.bind_box("box-a", TENANT)
+    broker.bind_box("box-b", TENANT)
     async with (
         _client(broker, "box-a", _ctx(broker, "box-a")) as box_a,
         _client(broker, "box-b", _ctx(broker, "box-b")) as box_b,

@@ -9,6 +9,8 @@ from pathlib import Path
 from clinicbox_core.contracts.messages import PrintResult
 from cloud_plane.db.tables_continuity import CONFLICT_KINDS, CONFLICT_RULES, CONFLICT_STATUSES
 from cloud_plane.db.tables_frontdesk import BOOKING_STATUSES, CHANNELS
+from cloud_plane.fleet.console import ALERTS, REPORTED_FIELDS
+from cloud_plane.fleet.const import BoxState, CommandKind, CommandStatus
 from cloud_plane.services.models import Session, VisitStatus
 from cloud_plane.services.reports import GroupBy
 from cloud_plane.web.i18n import LOCALE_DIR, Catalogue
@@ -46,6 +48,11 @@ DYNAMIC = {
     "continuity.kind.": list(CONFLICT_KINDS),
     "continuity.rule.": list(CONFLICT_RULES),
     "continuity.status.": list(CONFLICT_STATUSES),
+    "fleet.state.": [s.value for s in BoxState],
+    "fleet.alert.": list(ALERTS),
+    "fleet.reported.": list(REPORTED_FIELDS),
+    "fleet.status.": [s.value for s in CommandStatus],
+    "fleet.kind.": [k.value for k in CommandKind] + ["cert.install"],
 }  # fmt: skip
 NOT_FIELDS = {"_csrf", "next", "q", "kind", "viewport"}
 
