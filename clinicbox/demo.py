@@ -265,15 +265,21 @@ class DemoStack:
         http_port: int | None = None,
         database_url: str | None = None,
         fleet_updates: dict[str, object] | None = None,
+        fleet: bool = True,
     ) -> None:
-        """One cloud process; a second one needs another ``client`` (cloud-2) and port."""
+        """One cloud process; a second one needs another ``client`` (cloud-2) and port.
+
+        ``fleet=False``: the process does not own the broker's ACL and CRL (tests that list
+        their boxes in the ACL by hand with ``MosquittoBroker.bind_box``).
+        """
         port = http_port or self.http_port
         cfg = self.workdir / f"{name}.toml"
         sections: dict[str, Table | list[Table]] = {
             "mqtt": self._mqtt_section(client),
             "notify": self._notify_section(port),
-            "fleet": self._fleet_section(),
         }
+        if fleet:
+            sections["fleet"] = self._fleet_section()
         if fleet_updates:
             sections["fleet_updates"] = fleet_updates
         write_toml(

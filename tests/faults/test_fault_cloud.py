@@ -44,7 +44,7 @@ async def _run_faulted(clinic: ClinicStack, box: str, prefix: str, fault) -> Cou
     total = 300
     await clinic.add_box(box)
     name = f"cloud-{box}"
-    clinic.stack.start_cloud(name, http_port=free_port(), database_url=clinic.url)
+    clinic.stack.start_cloud(name, http_port=free_port(), database_url=clinic.url, fleet=False)
     workdir = clinic.stack.workdir
     proc = box_process(
         clinic.broker,
@@ -80,7 +80,7 @@ async def test_cloud_process_killed_9_and_restarted_mid_sync(clinic: ClinicStack
     def kill_and_restart(n: int) -> None:
         name = f"cloud-{box}"
         clinic.stack.group.kill(name)  # SIGKILL the whole cloud process
-        clinic.stack.start_cloud(name, http_port=free_port(), database_url=clinic.url)
+        clinic.stack.start_cloud(name, http_port=free_port(), database_url=clinic.url, fleet=False)
 
     counts = await _run_faulted(clinic, box, "R1", kill_and_restart)
     counts.report("cloud-restart", cloud_kills=2)

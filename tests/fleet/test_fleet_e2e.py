@@ -278,3 +278,35 @@ async def test_vendor_console_in_a_browser(stack: DemoStack, chromium_path: Path
             await page.screenshot(path=str(SHOTS / "vendor-box.png"), full_page=True)
         finally:
             await browser.close()
+
+
+async def test_clinic_and_vendor_logins_do_not_cross(stack: DemoStack, console: Console) -> None:
+    assert stack.info is not None
+    clinic = stack.info.clinic(DEMO_TENANT)
+    staff = clinic.logins[0]
+    desk = Console(stack.url)
+    try:
+        await desk.get("/login")
+        url, _ = await desk.post(
+            "/login",
+            institution_code=clinic.nhi_code,
+            username=staff.username,
+            password=staff.password,
+        )
+        assert "/login" not in url  # the clinic login worked
+        async with desk.http.get(f"{stack.url}/vendor", allow_redirects=False) as reply:
+            assert reply.status == 303
+            assert reply.headers["Location"].startswith("/vendor/login")
+        async with desk.http.post(
+            f"{stack.url}/vendor/boxes/{DEMO_BOX}/revoke",
+            data={"_csrf": desk.csrf},
+            allow_redirects=False,
+        ) as reply:
+            assert reply.status == 303 and reply.headers["Location"].startswith("/vendor/login")
+    finally:
+        await desk.close()
+    # and the vendor's session opens no clinic page
+    async with console.http.get(f"{stack.url}/desk", allow_redirects=False) as reply:
+        assert reply.status == 303 and reply.headers["Location"].startswith("/login")
+    state = cloud_rows(stack.db_path, "SELECT state FROM fleet_boxes WHERE box_id=?", DEMO_BOX)
+    assert state == [("provisioned",)]
