@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import ValidationFailed
@@ -26,7 +26,7 @@ from clinicbox_core.nhi.consult_fee import (
 from clinicbox_core.nhi.copay import CopayInput, VisitKind, compute_copay
 from clinicbox_core.nhi.visit_codes import lookup_abnormal
 from clinicbox_core.pharmacy.refill import check_refill_date
-from cloud_plane.db.tables_clinic import bills, orders, tenants, visits
+from cloud_plane.db.tables_clinic import bills, tenants, visits
 from cloud_plane.db.tables_pharmacy import pharmacy_fills, pharmacy_rx
 from cloud_plane.pharmacy.models import Rx
 from cloud_plane.pharmacy.queries import load_rx
@@ -37,22 +37,15 @@ from cloud_plane.services.actor import Actor, require_role
 from cloud_plane.services.billing import LEVEL_OF_CLINIC
 from cloud_plane.services.clock import clinic_day, session_at, utc_now
 from cloud_plane.services.counters import next_value
-from cloud_plane.services.finish import GENERAL_MAX_DAYS, fee_order_values
+from cloud_plane.services.finish import (
+    GENERAL_MAX_DAYS,
+    PHARMACY_FEES_OF_DAY,
+    fee_order_values,
+)
 from cloud_plane.services.orders import amount_points, insert_order_rows
 
 _TENANT = select(tenants.c.clinic_type, tenants.c.default_department).where(
     tenants.c.id == bindparam("tenant_id")
-)
-# Fills with a 藥事服務費 already dispensed by this pharmacy today (the fee's daily tier).
-_FEE_COUNT = (
-    select(func.count(func.distinct(orders.c.visit_id)))
-    .select_from(orders.join(visits, visits.c.id == orders.c.visit_id))
-    .where(
-        orders.c.tenant_id == bindparam("tenant_id"),
-        orders.c.kind == "pharmacy_fee",
-        visits.c.tenant_id == bindparam("tenant_id"),
-        visits.c.visit_date == bindparam("day"),
-    )
 )
 _LOCK_RX = (
     select(pharmacy_rx.c.id)
@@ -146,7 +139,11 @@ async def dispense(
     )
     kind: PrescriptionKind = "chronic" if rx.chronic or rx.days > GENERAL_MAX_DAYS else "general"
     dispensed = int(
-        (await conn.execute(_FEE_COUNT, {"tenant_id": actor.tenant_id, "day": day})).scalar_one()
+        (
+            await conn.execute(
+                PHARMACY_FEES_OF_DAY, {"tenant_id": actor.tenant_id, "visit_date": day}
+            )
+        ).scalar_one()
     )
     fee_code = pharmacy_service_fee_code(day, setting, kind, rx.days, dispensed + 1)
     drug_values = await _drug_orders(conn, rx, day)

@@ -60,6 +60,20 @@ _RECODE = (
         amount_points=bindparam("b_amount_points"),
     )
 )
+# Visits of the clinic's day (``visit_date``) that already claim a 藥事服務費: the fee's daily
+# tier (also used by the pharmacy's dispensing, cloud_plane.pharmacy.dispense).
+PHARMACY_FEES_OF_DAY = (
+    select(func.count(func.distinct(orders.c.visit_id)))
+    .select_from(orders.join(visits, visits.c.id == orders.c.visit_id))
+    .where(
+        orders.c.tenant_id == bindparam("tenant_id"),
+        orders.c.kind == "pharmacy_fee",
+        # the same tenant on the visit side lets the day's visits come from ix_visits_tenant_date
+        # instead of a scan of every order the clinic ever wrote
+        visits.c.tenant_id == bindparam("tenant_id"),
+        visits.c.visit_date == bindparam("visit_date"),
+    )
+)
 # The visit's place in its doctor's day (for the 診察費 tier) and the pharmacy-fee visits of the
 # clinic's day so far (for the 藥事服務費 tier), in one round trip.
 _DAY_COUNTS = select(
@@ -73,18 +87,7 @@ _DAY_COUNTS = select(
     )
     .scalar_subquery()
     .label("done"),
-    select(func.count(func.distinct(orders.c.visit_id)))
-    .select_from(orders.join(visits, visits.c.id == orders.c.visit_id))
-    .where(
-        orders.c.tenant_id == bindparam("tenant_id"),
-        orders.c.kind == "pharmacy_fee",
-        # the same tenant on the visit side lets the day's visits come from ix_visits_tenant_date
-        # instead of a scan of every order the clinic ever wrote
-        visits.c.tenant_id == bindparam("tenant_id"),
-        visits.c.visit_date == bindparam("visit_date"),
-    )
-    .scalar_subquery()
-    .label("dispensed"),
+    PHARMACY_FEES_OF_DAY.scalar_subquery().label("dispensed"),
 )
 
 
