@@ -19,6 +19,8 @@ Changelog:
        drugs.atc_code (additive; compat stays 1)
     9  fleet: provisioning, certificates, twin, health, commands, audit, vendor logins
        (additive; compat stays 1)
+    10 IC upload holds: ic_upload_records.retry_at / hold_count / hold_reason /
+       treatment_id_late_at (additive; compat stays 1)
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox_core.errors import ClinicboxError
 from cloud_plane.db.tables_clinic import schema_info
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 SCHEMA_COMPAT_VERSION = 1
 
 

@@ -22,8 +22,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 from cloud_plane.db.metadata import metadata
@@ -74,6 +76,14 @@ ic_upload_records = Table(
     Column("rejections", JSON, nullable=False),  # latest [{code, field, message}]
     # 補登: the visit was made on the box in continuity mode and reached the cloud later
     Column("made_up_later", Boolean, nullable=False, default=False, server_default=false()),
+    # held back by our validator: retried from retry_at on (growing delay per hold_count), with
+    # the reason it could not be completed (cloud_plane.nhiops.holds)
+    Column("retry_at", UtcDateTime, nullable=True),
+    Column("hold_count", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("hold_reason", Text, nullable=True),
+    # 補登: the 就醫識別碼 of an 異常 visit, asked for later without the card (stamped with the
+    # visit's time), arrived at this instant
+    Column("treatment_id_late_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("tenant_id", "visit_id", name="uq_ic_upload_records_visit"),

@@ -143,6 +143,14 @@ class CardServiceClient(NhiClient):
         answer = await self.call("/api/v1/Prescription/Write", "02", params, card=card)
         return self.parse(_Signatures, answer).signature_items
 
-    async def treatment_number_no_card(self, patient_id: str) -> NoCardTreatment:
-        answer = await self.call("/api/v1/TreatmentNumber/NoCard", "03", {"patientId": patient_id})
+    async def treatment_number_no_card(
+        self, patient_id: str, treatment_at: datetime | None = None
+    ) -> NoCardTreatment:
+        """就醫識別碼 without a card (``hisGetTreatNumNoICCard``). ``treatment_at``: the visit's
+        就診日期時間 (Taiwan local) when asked later for a visit made while the IDC could not be
+        reached; the number is stamped with it (IC upload D005), else with the IDC's now."""
+        params: dict[str, object] = {"patientId": patient_id}
+        if treatment_at is not None:
+            params["treatmentDateTime"] = format_roc_datetime(treatment_at)
+        answer = await self.call("/api/v1/TreatmentNumber/NoCard", "03", params)
         return self.parse(NoCardTreatment, answer)

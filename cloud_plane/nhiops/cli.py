@@ -100,8 +100,9 @@ async def _run(args: argparse.Namespace) -> str:
         async with aiohttp.ClientSession() as session:
             if args.nhi_command == "ic-upload":
                 out = await run_ic_upload(
-                    engine, session, nhi, tenant_id, args.date, version=Version(args.version)
-                )
+                    engine, session, nhi, tenant_id, args.date, version=Version(args.version),
+                    force=True,
+                )  # fmt: skip
                 return format_ic_outcome(out)
             month = date.fromisoformat(args.month + "-01")
             return format_claims_outcome(await run_claims(engine, session, nhi, tenant_id, month))

@@ -2,7 +2,8 @@
 
 Steps, each in its own short transaction (no database transaction is held across an NHI call):
 
-1. queue the day's billed / dispensed visits (``queue_ic_records_for_day``);
+1. queue the day's billed / dispensed visits (``queue_ic_records_for_day``); 異常 records get
+   their no-card 就醫識別碼 stamped with the visit time (:func:`.holds.complete_abnormal`);
 2. 處方簽章: orders of normal records that have none yet are written to the card through the card
    service (``/api/v1/Prescription/Write``) and their signatures kept on the record. The card is
    named by the patient's card number and ID (the card service signs with them; see docs/nhi.md
@@ -11,7 +12,8 @@ Steps, each in its own short transaction (no database transaction is held across
 4. send it with :class:`~cloud_plane.nhi.ic_upload.IcUploadClient` and keep the NHI's upload id
    (``ic_upload_sends``), then record every record's verdict (accepted, or rejected with the NHI
    code and message). A whole-file refusal or an unreachable service puts the batch's records
-   back to be sent again, with the reason kept.
+   back to be sent again, with the reason kept. Records our validator held back are retried
+   after a growing delay (:func:`.holds.note_holds`), not every tick.
 
 :func:`recover_batches` finishes batches a crashed process left without a verdict: it asks the
 NHI for the result when the upload id is known, else sends the records again.
@@ -48,6 +50,7 @@ from cloud_plane.nhi.errors import NHI_ERRORS, NhiError, NhiRejected
 from cloud_plane.nhi.ic_upload import IcUploadClient, IcUploadResult
 from cloud_plane.nhi.settings import NhiSettings
 from cloud_plane.nhi.signer import CardIdentity
+from cloud_plane.nhiops.holds import clear_holds, complete_abnormal, note_holds
 from cloud_plane.services.actor import Actor, Role
 from cloud_plane.services.clock import utc_now
 
@@ -245,15 +248,22 @@ async def run_ic_upload(
     day: date,
     *,
     version: Version = Version.V2,
+    force: bool = False,
+    now: datetime | None = None,
 ) -> IcRunOutcome:
-    """Queue, sign, build, validate, send and record the IC upload of ``day`` for a clinic."""
+    """Queue, complete, sign, build, validate, send and record the IC upload of ``day`` for a
+    clinic. ``force`` (a person asked): retry held records now instead of after their back-off
+    (:mod:`.holds`)."""
     actor = system_actor(tenant_id)
     out = IcRunOutcome(day=day)
+    now = now or utc_now()
     async with engine.begin() as conn:
         await queue_ic_records_for_day(conn, actor, day)
-    out.signing_failures = await sign_orders(
-        engine, actor, day, CardServiceClient(session, settings)
-    )
+        if force:
+            await clear_holds(conn, tenant_id, day)
+    card_api = CardServiceClient(session, settings)
+    out.signing_failures = await complete_abnormal(engine, actor, day, card_api, now)
+    out.signing_failures += await sign_orders(engine, actor, day, card_api)
     async with engine.begin() as conn:
         try:
             batch = await build_upload(conn, actor, day, version=version)
@@ -274,6 +284,7 @@ async def run_ic_upload(
             )
         ).all()  # fmt: skip
         out.held = [_rejected(r) for r in held if r.rejections]
+        await note_holds(conn, tenant_id, day, [h.record_id for h in out.held], now)
         nhi_code = (
             await conn.execute(select(tenants.c.nhi_code).where(tenants.c.id == tenant_id))
         ).scalar_one()

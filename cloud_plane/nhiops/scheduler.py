@@ -2,9 +2,10 @@
 
 Nothing is kept in memory between runs: each tick derives the due work from the database —
 clinic days with billed / dispensed visits that have no upload record yet, or records still
-pending / corrected — and uploads those days (:func:`.ic_run.run_ic_upload`), after finishing any
-batch a crashed process left without a verdict (:func:`.ic_run.recover_batches`). A restarted
-process therefore picks up exactly where the last one stopped.
+pending / corrected and not backing off (cloud_plane.nhiops.holds) — and uploads those days
+(:func:`.ic_run.run_ic_upload`), after finishing any batch a crashed process left without a
+verdict (:func:`.ic_run.recover_batches`). A restarted process therefore picks up exactly where
+the last one stopped.
 
 Several cloud processes run the scheduler; a lease row per clinic (``job_leases``, taken in a
 transaction, expiring after :data:`LEASE` so a dead holder does not block the job) makes one of
@@ -20,7 +21,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 import aiohttp
-from sqlalchemy import select, union, update
+from sqlalchemy import or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -41,8 +42,11 @@ LEASE = timedelta(minutes=15)
 R = ic_upload_records
 
 
-async def due_days(conn: AsyncConnection, tenant_id: int) -> list[date]:
-    """Clinic days of ``tenant_id`` with IC upload work, oldest first."""
+async def due_days(
+    conn: AsyncConnection, tenant_id: int, now: datetime | None = None
+) -> list[date]:
+    """Clinic days of ``tenant_id`` with IC upload work, oldest first. With ``now``, a record
+    held back is work only once its ``retry_at`` has come (cloud_plane.nhiops.holds)."""
     unqueued = select(visits.c.visit_date.label("day")).where(
         visits.c.tenant_id == tenant_id,
         visits.c.status.in_(UPLOADABLE_VISIT_STATUSES),
@@ -57,6 +61,8 @@ async def due_days(conn: AsyncConnection, tenant_id: int) -> list[date]:
             visits.c.status.in_(UPLOADABLE_VISIT_STATUSES),
         )
     )
+    if now is not None:
+        waiting = waiting.where(or_(R.c.retry_at.is_(None), R.c.retry_at <= now))
     both = union(unqueued, waiting).subquery()
     rows = await conn.execute(select(both.c.day).distinct().order_by(both.c.day))
     return [r.day for r in rows]
@@ -125,13 +131,14 @@ class IcUploadScheduler:
             try:
                 await recover_batches(self.engine, self.session, nhi, clinic.id, now)
                 async with self.engine.connect() as conn:
-                    days = await due_days(conn, clinic.id)
+                    days = await due_days(conn, clinic.id, now)
                 for day in days:
                     outcomes.append(
                         await run_ic_upload(
-                            self.engine, self.session, nhi, clinic.id, day, version=self.version
+                            self.engine, self.session, nhi, clinic.id, day, version=self.version,
+                            now=now,
                         )
-                    )
+                    )  # fmt: skip
             finally:
                 await release_lease(self.engine, name, self.holder, utc_now())
         return outcomes

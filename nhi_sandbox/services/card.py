@@ -13,7 +13,11 @@ official spec): ``/api/v1/BasicData/Query``, ``/BasicData/Register``, ``/SequelN
 * 就醫序號: per person per calendar year, 0001 upwards (counted visits only); isSameDay = Y when
   the person already has a visit at this hospital today;
 * 5081 rollback only within 24 hours of a visit at the same hospital; 5150 no such visit;
-  5153 already rolled back.
+  5153 already rolled back;
+* no-card 就醫識別碼 (``/TreatmentNumber/NoCard``, the REST form of ``hisGetTreatNumNoICCard``):
+  9083 for someone not insured; with ``treatmentDateTime`` the number is stamped with that visit
+  time (the IC upload's D005 compares the time decoded from the number with M11), refused when it
+  lies in the future or beyond the upload window (BH: 3 months) — see :data:`NO_CARD_WINDOW`.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ COUNTED = re.compile(r"^0[1-9]$")
 CARD_UPDATE_AT = 3
 CARD_FULL = 6
 MAX_AFTER_CHECK_DAYS = 10  # 補卡 window the sandbox allows (assumption, docs/nhi-sandbox.md)
+# How far back a no-card 就醫識別碼 may be stamped: the IC upload accepts records up to 3 months
+# old (2.0 check code BH "上傳資料已逾期可處理日期範圍(3個月內)"); 90 days is our reading of it.
+NO_CARD_WINDOW = timedelta(days=90)
 
 
 def _basic(row: sqlite3.Row) -> dict[str, Any]:
@@ -183,17 +190,24 @@ async def sequence_rollback(sbx: Sandbox, env: Envelope, params: dict[str, Any])
 async def treatment_no_card(sbx: Sandbox, env: Envelope, params: dict[str, Any]) -> dict[str, Any]:
     id_no = req_id_no(params, "patientId")
     now = sbx.clock.now()
+    when = now
+    if params.get("treatmentDateTime") is not None:  # a visit made earlier without the IDC
+        when = req_roc_datetime(params, "treatmentDateTime")
+        if when > now:
+            raise bad_param("treatmentDateTime", "就醫日期時間晚於現在")
+        if now - when > NO_CARD_WINDOW:
+            raise bad_param("treatmentDateTime", "就醫日期時間已逾上傳期限（3個月）")
 
     def run(conn: sqlite3.Connection) -> dict[str, Any]:
         row = patient_by_id(conn, id_no)
         if row is None or row["status"] == "uninsured":
             raise SandboxError("9083", 422, field="patientId")
-        number = sbx.treatment_number(id_no, env.hospital_id, now, "nocard")
+        number = sbx.treatment_number(id_no, env.hospital_id, when, "nocard")
         conn.execute(
             "INSERT OR REPLACE INTO treatment_numbers VALUES (?,?,?,?,?)",
-            (number, id_no, env.hospital_id, now.isoformat(), "nocard"),
+            (number, id_no, env.hospital_id, when.isoformat(), "nocard"),
         )
-        return {"treatmentDateTime": format_roc_datetime(now), "treatmentNumber": number}
+        return {"treatmentDateTime": format_roc_datetime(when), "treatmentNumber": number}
 
     return await sbx.db.run(run)
 

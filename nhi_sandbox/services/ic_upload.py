@@ -9,6 +9,8 @@ adds the checks only the NHI's database can make (codes from the same table):
 * 05: the person or the card number is not what the NHI holds;
 * D002/D003/D004/D005: the 就醫識別碼 was not issued, or was issued for another person, hospital
   or visit time;
+* D069: a no-card 就醫識別碼 (``/TreatmentNumber/NoCard``) on a 正常 (H01=A) record — it is for
+  異常 records only;
 * 04: the 安全簽章 is not the one the IDC gave with that 就醫序號;
 * 16: a 處方簽章 is not the one the card gave for that order (services/prescription.py).
 
@@ -86,6 +88,8 @@ def _db_errors(
                 err("D004", p.treatment_id)
             if row["treatment_dt"] != visit_iso:
                 err("D005", p.treatment_id)
+            if row["kind"] == "nocard" and not rec.kind.abnormal:
+                err("D069", p.treatment_id)
     sig = rec.get(p.signature)
     if sig and not rec.kind.abnormal:
         seq = conn.execute(

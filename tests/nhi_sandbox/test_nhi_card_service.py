@@ -3,14 +3,18 @@ rollback, 就醫識別碼 without a card, and every refusal path (signature, car
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import aiohttp
 import pytest
 from sandbox_env import HOSP_A, Sandbox
 
 from clinicbox_core.nhi.id_number import check_digit
+from clinicbox_core.nhi.roc_date import format_roc_datetime
 from cloud_plane.nhi.card_service import CardServiceClient
 from cloud_plane.nhi.errors import NhiAuthFailed, NhiConflict, NhiNotFound, NhiRejected
 from cloud_plane.nhi.signer import CardIdentity, HmacSigner
+from nhi_sandbox.services.card import NO_CARD_WINDOW
 
 
 def client(sandbox: Sandbox, session: aiohttp.ClientSession, **kw: object) -> CardServiceClient:
@@ -170,3 +174,20 @@ async def test_treatment_number_without_card(
     with pytest.raises(NhiRejected) as bad:
         await api.treatment_number_no_card("A123456780")
     assert (bad.value.nhi_code, bad.value.params["field"]) == ("6018", "patientId")
+
+
+async def test_no_card_number_for_an_earlier_visit_is_stamped_with_its_time(
+    sandbox: Sandbox, session: aiohttp.ClientSession
+) -> None:
+    api = client(sandbox, session)
+    id_no = sandbox.patients("active")[2]["id_no"]
+    now = datetime.fromisoformat(sandbox.get("/sandbox/v1/Health")["now"])
+    visit = now - timedelta(hours=30, seconds=7)  # made while the IDC could not be reached
+    got = await api.treatment_number_no_card(id_no, visit)
+    assert got.treatment_datetime == format_roc_datetime(visit)
+    again = await api.treatment_number_no_card(id_no, visit)  # asking twice: the same number
+    assert again.treatment_number == got.treatment_number
+    for when in (now + timedelta(hours=1), now - NO_CARD_WINDOW - timedelta(days=1)):
+        with pytest.raises(NhiRejected) as exc:
+            await api.treatment_number_no_card(id_no, when)
+        assert (exc.value.nhi_code, exc.value.params["field"]) == ("6018", "treatmentDateTime")
