@@ -66,7 +66,9 @@ claims_submissions = Table(
     Column("data", LargeBinary, nullable=False),  # the Big5 XML as built
     Column("cases", Integer, nullable=False),
     Column("points", Integer, nullable=False),  # t38 申請點數總計
-    Column("status", String(10), nullable=False),  # invalid | accepted | rejected | unsent
+    Column(
+        "status", String(10), nullable=False
+    ),  # invalid | checked | accepted | rejected | unsent
     Column("receipt_no", String(20), nullable=True),
     Column("nhi_code", String(12), nullable=True),
     Column("reason", Text, nullable=True),

@@ -7,7 +7,7 @@ A valid file goes to the claims service (:class:`~cloud_plane.nhi.claims.ClaimsC
 the upload API's file name (101.11.20: 醫事機構代碼 + 醫事類別 11 西醫診所 + 費用年月 +
 申報類別 1 送核 + 月份註記 3 全月 + B); its answer is kept: ``accepted`` with the receipt
 number, ``rejected`` with the NHI code (and the findings it sent), or ``unsent`` when the
-service could not be reached.
+service could not be reached. A check without sending keeps a valid file as ``checked``.
 Every attempt is one ``claims_submissions`` row.
 """
 
@@ -41,7 +41,7 @@ CLINIC_KIND = "11"  # 醫事類別 11 門診西醫診所 (upload API 101.11.20)
 @dataclass(frozen=True, slots=True)
 class ClaimsOutcome:
     submission_id: int
-    status: str  # invalid | accepted | rejected | unsent
+    status: str  # invalid | checked | accepted | rejected | unsent
     file_name: str
     cases: int
     points: int
@@ -68,13 +68,18 @@ def _finding(f: Finding | dict[str, Any]) -> dict[str, Any]:
 async def run_claims(
     engine: AsyncEngine,
     session: aiohttp.ClientSession,
-    settings: NhiSettings,
+    settings: NhiSettings | None,
     tenant_id: int,
     month: date,
     *,
     report_date: date | None = None,
+    send: bool = True,
 ) -> ClaimsOutcome:
-    """Build, validate and (when valid) send ``month``'s claims file; the kept outcome."""
+    """Build, validate and (when valid and ``send``) send ``month``'s claims file; the kept
+    outcome. ``send=False`` only checks: a valid file is kept as ``checked`` (``settings`` may
+    then be ``None``: a clinic not connected to the NHI can still check its file)."""
+    if send and settings is None:
+        raise ValueError("sending a claims file needs the clinic's NHI settings")
     async with engine.connect() as conn:
         header, cases, skipped = await month_cases(conn, tenant_id, month, report_date=report_date)
     if not cases:
@@ -84,7 +89,9 @@ async def run_claims(
     findings = [_finding(f) for f in validate(data)]
     name = claims_file_name(header.institution, header.fee_month)
     status, receipt, code, reason = "invalid", None, None, None
-    if not any(f["severity"] == "error" for f in findings):
+    if not send and not any(f["severity"] == "error" for f in findings):
+        status = "checked"
+    elif settings is not None and not any(f["severity"] == "error" for f in findings):
         try:
             answer = await ClaimsClient(session, settings).upload(name, data)
             status, receipt = "accepted", answer.receipt_no

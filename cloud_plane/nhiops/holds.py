@@ -50,7 +50,8 @@ def backoff(holds: int) -> timedelta:
     """Delay before retrying a record held ``holds`` times in a row (10 min, doubling, ≤ 6 h)."""
     if holds <= 0:
         return timedelta(0)
-    return min(HOLD_BASE * (2 ** min(holds - 1, 16)), HOLD_CAP)
+    delay: timedelta = HOLD_BASE * (2 ** min(holds - 1, 16))
+    return min(delay, HOLD_CAP)
 
 
 def _due(now: datetime) -> Any:

@@ -38,6 +38,7 @@ from cloud_plane.web.views import (
     desk,
     doctor,
     events,
+    nhi_ops,
     pharmacy,
     reports,
     stock,
@@ -140,6 +141,10 @@ def _routes() -> list[web.RouteDef]:
         # 經營報表 reports (clinic admin)
         web.get("/reports", reports.show_reports, name="reports"),
         web.get("/reports.csv", reports.download_csv, name="reports_csv"),
+        # 健保作業 IC upload and claims (clinic admin)
+        web.get("/nhi", nhi_ops.show_nhi, name="nhi_ops"),
+        web.post("/nhi/upload", nhi_ops.do_upload, name="nhi_upload"),
+        web.post("/nhi/claims", nhi_ops.do_claims, name="nhi_claims"),
         # JSON for search-as-you-type
         web.get("/api/icd10", api.icd10, name="api_icd10"),
         web.get("/api/drugs", api.drugs, name="api_drugs"),

@@ -17,6 +17,7 @@ from web_dispatcher import RecordingDispatcher
 from clinicbox.runtime import postgres
 from cloud_plane.config import CloudSettings
 from cloud_plane.db.engine import create_engine
+from cloud_plane.nhiops.settings import NhiCloudSettings
 from cloud_plane.notify.settings import NotifySettings
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR
 from cloud_plane.seed.demo import DemoInfo, seed_demo
@@ -80,12 +81,18 @@ class WebEnv:
 
 
 async def start_env(
-    seeded: Seeded, *, heartbeat_s: float = 15.0, notify: NotifySettings | None = None
+    seeded: Seeded,
+    *,
+    heartbeat_s: float = 15.0,
+    notify: NotifySettings | None = None,
+    nhi: NhiCloudSettings | None = None,
 ) -> WebEnv:
     engine = create_engine(seeded.url)
     hub = LiveHub()
     dispatcher = RecordingDispatcher()
-    settings = CloudSettings(database_url=seeded.url, notify=notify or NotifySettings())
+    settings = CloudSettings(
+        database_url=seeded.url, notify=notify or NotifySettings(), nhi=nhi or NhiCloudSettings()
+    )
     app = create_app(
         settings, engine, print_dispatcher=dispatcher, live=hub, heartbeat_s=heartbeat_s
     )

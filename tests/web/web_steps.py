@@ -29,13 +29,17 @@ def location_id(location: str, pattern: str) -> int:
 
 
 async def create_patient(
-    b: Browser, name: str, sex: str = "M", born: date = date(1980, 3, 15)
+    b: Browser,
+    name: str,
+    sex: str = "M",
+    born: date = date(1980, 3, 15),
+    national_id: str | None = None,
 ) -> int:
     await b.get("/desk")
     status, page, headers = await b.post(
         "/desk/patients",
         {
-            "national_id": new_national_id(sex),
+            "national_id": national_id or new_national_id(sex),
             "name": name,
             "birth_date": born.isoformat(),
             "sex": sex,
@@ -53,7 +57,7 @@ async def doctor_id(b: Browser, display_name: str) -> int:
     return int(m.group(1))
 
 
-async def register(b: Browser, patient_id: int, doctor: str) -> int:
+async def register(b: Browser, patient_id: int, doctor: str, abnormal_code: str = "") -> int:
     doc = await doctor_id(b, doctor)
     status, page, headers = await b.post(
         "/desk/register",
@@ -63,7 +67,7 @@ async def register(b: Browser, patient_id: int, doctor: str) -> int:
             "department": "01",
             "visit_type": "01",
             "session": "",
-            "abnormal_code": "",
+            "abnormal_code": abnormal_code,
         },
     )
     assert status == 303, page
