@@ -9,6 +9,7 @@ from pathlib import Path
 from clinicbox_core.contracts.messages import PrintResult
 from cloud_plane.db.tables_continuity import CONFLICT_KINDS, CONFLICT_RULES, CONFLICT_STATUSES
 from cloud_plane.db.tables_frontdesk import BOOKING_STATUSES, CHANNELS
+from cloud_plane.db.tables_icupload import IC_STATUSES
 from cloud_plane.fleet.console import ALERTS, REPORTED_FIELDS
 from cloud_plane.fleet.const import BoxState, CommandKind, CommandStatus
 from cloud_plane.services.models import Session, VisitStatus
@@ -53,6 +54,10 @@ DYNAMIC = {
     "fleet.reported.": list(REPORTED_FIELDS),
     "fleet.status.": [s.value for s in CommandStatus],
     "fleet.kind.": [k.value for k in CommandKind] + ["cert.install"],
+    "nhiops.col.": ["day", "total", "pending", "uploaded", "accepted", "rejected", "held", "late"],
+    "nhiops.status.": [*IC_STATUSES, "held"],
+    "nhiops.claims_status.": ["invalid", "checked", "accepted", "rejected", "unsent"],
+    "nhiops.severity.": ["error", "warning"],
 }  # fmt: skip
 NOT_FIELDS = {"_csrf", "next", "q", "kind", "viewport"}
 
