@@ -366,6 +366,10 @@ class DemoStack:
                     "cloud_url": self.url,
                     "key_file": str(self.workdir / "box.continuity.key"),
                     "probe_interval_s": 1.0,
+                    # a refused connection fails at once, so switching still takes ~3 s when the
+                    # cloud is down; a cloud merely slow under load (CI on 2 cores) is not "down"
+                    "probe_timeout_s": 5.0,
+                    "failures_to_switch": 3,
                     "report_interval_s": 2.0,
                     "offline_collect_interval_s": 2.0,
                 },
