@@ -22,6 +22,7 @@ from clinicbox_core.nhi.id_number import check_digit
 from cloud_plane.db.tables_clinic import boxes, staff, tenant_drugs, tenants
 from cloud_plane.db.tables_refdata import drugs
 from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR, load_all
+from cloud_plane.seed.doctor_demo import seed_delisted_drug
 from cloud_plane.seed.formulary import FormularyItem, pick_formulary
 from cloud_plane.seed.pharmacy import seed_pharmacy_stock
 from cloud_plane.seed.schedule import seed_bookings, seed_schedule
@@ -50,6 +51,8 @@ class DemoInfo(BaseModel):
     clinics: tuple[DemoClinic, ...]
     formulary_size: int
     reference_rows: dict[str, int]
+    #: an NHI drug code whose (DEMO) listing ended before today: orders are refused
+    delisted_drug: str | None = None
 
     def clinic(self, slug: str) -> DemoClinic:
         return next(c for c in self.clinics if c.slug == slug)
@@ -84,7 +87,27 @@ _PHARMACY = (
     _Person("pharmacist2", "蔡藥師", ("pharmacist",), "F12345672"),
     _Person("admin", "鄭藥局長", ("clinic_admin", "pharmacist"), "F22345673"),
 )
-CLINIC_TYPES = {"demo-pharmacy": "pharmacy"}  # every other demo clinic is 西醫 (western)
+_TCM = (
+    _Person("frontdesk", "劉櫃台", ("front_desk",), None),
+    _Person("doctor1", "林中醫師", ("doctor",), "G12345678"),
+    _Person("admin", "何院長", ("clinic_admin", "doctor"), "G22345678"),
+)
+_DENTAL = (
+    _Person("frontdesk", "曾櫃台", ("front_desk",), None),
+    _Person("doctor1", "謝牙醫師", ("doctor",), "H12345678"),
+    _Person("admin", "馮院長", ("clinic_admin", "doctor"), "H22345678"),
+)
+CLINIC_TYPES = {
+    "demo-pharmacy": "pharmacy",
+    "demo-tcm": "tcm",
+    "demo-dental": "dental",
+}  # every other demo clinic is 西醫 (western)
+#: Tenant settings that differ from a 西醫 clinic's: 就醫科別 60 中醫科 / 40 牙科; the TCM clinic
+#: has a nurse at consultations (A01 column); the dental clinic delivers prescriptions (交付).
+CLINIC_SETTINGS: dict[str, dict[str, object]] = {
+    "demo-tcm": {"default_department": "60", "nurse_present": True},
+    "demo-dental": {"default_department": "40", "dispensing": "deliver"},
+}
 CLINICS = (
     (
         "demo-west",
@@ -112,6 +135,24 @@ CLINICS = (
         "02-2700-0003",
         "box-pharmacy-1",
         _PHARMACY,
+    ),
+    (
+        "demo-tcm",
+        "3501200003",
+        "示範中醫診所",
+        "臺北市松山區示範路4號",
+        "02-2700-0004",
+        "box-tcm-1",
+        _TCM,
+    ),
+    (
+        "demo-dental",
+        "3501200004",
+        "示範牙醫診所",
+        "臺北市萬華區示範街5號",
+        "02-2700-0005",
+        "box-dental-1",
+        _DENTAL,
     ),
 )
 PRINTER_ROLES = ["drugbag", "receipt", "slip"]
@@ -208,11 +249,14 @@ async def _seed_clinic(
                     clinic_type=CLINIC_TYPES.get(slug, "western"),
                     address=address,
                     phone=phone,
-                    registration_fee=150,
-                    default_department="01",
-                    default_doctor_username="doctor1",
-                    dispensing="self",
                     created_at=now,
+                    **{
+                        "registration_fee": 150,
+                        "default_department": "01",
+                        "default_doctor_username": "doctor1",
+                        "dispensing": "self",
+                        **CLINIC_SETTINGS.get(slug, {}),
+                    },
                 )
                 .returning(tenants.c.id)
             )
@@ -269,4 +313,10 @@ async def seed_demo(engine: AsyncEngine, data_dir: Path = DEFAULT_DATA_DIR) -> D
         await _price_formulary(conn, items)
         clinics = tuple([await _seed_clinic(conn, spec, items) for spec in CLINICS])
         await seed_pharmacy_stock(conn, "demo-pharmacy", items)
-    return DemoInfo(clinics=clinics, formulary_size=len(items), reference_rows=loaded)
+        delisted = await seed_delisted_drug(conn, {it.code for it in items})
+    return DemoInfo(
+        clinics=clinics,
+        formulary_size=len(items),
+        reference_rows=loaded,
+        delisted_drug=delisted,
+    )

@@ -15,24 +15,29 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloud_plane.db.tables_clinic import diagnoses, orders, staff, visits
+from clinicbox_core.errors import ValidationFailed
+from cloud_plane.db.tables_clinic import diagnoses, orders, patients, staff, visits
 from cloud_plane.services import audit
 from cloud_plane.services.actor import Actor, Role, require_role
+from cloud_plane.services.clock import utc_now
 from cloud_plane.services.mappers import order as order_of
 from cloud_plane.services.models import Order, VisitStatus
 
 __all__ = [
     "HISTORY_VISITS",
+    "MAX_ALLERGIES",
     "PastVisit",
     "allergy_conflicts",
     "allergy_entries",
     "patient_history",
+    "set_allergies",
 ]
 
 HISTORY_VISITS = 10
+MAX_ALLERGIES = 500
 _DONE = (VisitStatus.TO_BILL.value, VisitStatus.BILLED.value, VisitStatus.DISPENSED.value)
 
 
@@ -145,3 +150,21 @@ def allergy_conflicts(
                 found[o.id] = entry
                 break
     return found
+
+
+async def set_allergies(conn: AsyncConnection, actor: Actor, visit_id: int, text: str) -> None:
+    """The doctor records the patient's allergies (free text) from the visit being consulted."""
+    from cloud_plane.services.consultation import _doctor_context
+
+    ctx = await _doctor_context(conn, actor, visit_id)
+    if len(text) > MAX_ALLERGIES:
+        raise ValidationFailed("error.allergies.too_long", field="allergies", max=MAX_ALLERGIES)
+    await conn.execute(
+        update(patients)
+        .where(patients.c.id == ctx.patient_id, patients.c.tenant_id == actor.tenant_id)
+        .values(allergies=text.strip(), updated_at=utc_now())
+    )
+    await audit.record(
+        conn, actor, "update", "patient", ctx.patient_id, patient_id=ctx.patient_id,
+        fields=["allergies"],
+    )  # fmt: skip

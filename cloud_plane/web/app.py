@@ -167,6 +167,7 @@ def _doctor_routes() -> list[web.RouteDef]:
     """看診 tools: 慢箋, 中藥, 組套, repeat last prescription, the 處方箋."""
     return [
         web.post("/visits/{visit_id}/chronic", doctor.do_chronic, name="visit_chronic"),
+        web.post("/visits/{visit_id}/allergies", doctor.do_allergies, name="visit_allergies"),
         web.post("/visits/{visit_id}/herbs", doctor.do_add_herb, name="visit_herb"),
         web.post("/visits/{visit_id}/order-sets", doctor.do_save_set, name="visit_set_save"),
         web.post(

@@ -57,6 +57,7 @@ ID_ROUTES: dict[str, dict[str, str] | None] = {
     "pharmacy_dispense": {"card_id": ""},
     "pharmacy_print": {"kind": "drugbag"},
     "visit_chronic": {"fills": "3", "days_per_fill": "28"},
+    "visit_allergies": {"allergies": "west was here"},
     "visit_herb": {"herb_code": "A001135", "grams_per_day": "3", "herb_days": "7"},
     "visit_set_save": {"set_name": "west set"},
     "visit_set_apply": {"set_id": "1"},

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from clinicbox_core.printdoc.prescription import RX_LABELS, RxSlipData, slip_usage
 from cloud_plane.services.chronic import clear_chronic_slip, set_chronic_slip
+from cloud_plane.services.history import set_allergies
 from cloud_plane.services.mappers import Prefixed
 from cloud_plane.services.order_sets import (
     apply_order_set,
@@ -56,6 +57,16 @@ async def do_chronic(request: web.Request) -> web.StreamResponse:
             )
     publish_visit(request, VISIT_UPDATED, detail.visit)
     return _back(visit_id, "chronic")
+
+
+@form_post("allergies", visit_page)
+async def do_allergies(request: web.Request) -> web.StreamResponse:
+    actor = current_actor(request)
+    visit_id = path_id(request, "visit_id")
+    text = (await post_values(request)).get("allergies", "")
+    async with request.app[keys.ENGINE].begin() as conn:
+        await set_allergies(conn, actor, visit_id, text)
+    return _back(visit_id, "history")
 
 
 @form_post("herb", visit_page)
