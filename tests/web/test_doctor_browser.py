@@ -187,6 +187,7 @@ async def test_tcm_doctor_herbs_and_acupuncture_by_keyboard(
     await page.keyboard.press("Alt+n")
     await page.keyboard.type("腰痛針藥")
     await submit(page, "Enter")
+    await page.screenshot(path=str(SHOTS / "doctor-tcm.png"), full_page=True)
     await submit(page, "Alt+e")
     fees = await page.locator(".fee-code").all_inner_texts()
     assert "A01" in fees or "A03" in fees or "A05" in fees, fees  # nurse present column
@@ -194,8 +195,6 @@ async def test_tcm_doctor_herbs_and_acupuncture_by_keyboard(
     doc = await env.logged_in("tcm", "doctor1")
     _, detail = await doc.get_json(f"/api/visits/{visit}")
     assert detail["visit"]["case_type"] == "29"
-    await page.goto(f"{base}/visits/{visit}")
-    await page.screenshot(path=str(SHOTS / "doctor-tcm.png"), full_page=True)
 
     # The next patient: the 組套 fills in the diagnosis, herb and treatment in one step.
     other = await create_patient(desk, "中醫複診", sex="M", born=date(1970, 1, 1))
