@@ -52,6 +52,10 @@ def format_ic_outcome(out: IcRunOutcome, cat: Catalogue | None = None) -> str:
     lines += _records(cat, "nhiops.ic.rejected", out.rejected)
     lines += _records(cat, "nhiops.ic.held", out.held)
     lines += [cat.t("nhiops.ic.sign_failed", detail=d) for d in out.signing_failures]
+    lines += [
+        cat.t("nhiops.ic.no_card_failed", visit=f"visit {v}", reason=cat.t_or(r, r))
+        for v, r in out.no_card_failures
+    ]
     return "\n".join(lines)
 
 

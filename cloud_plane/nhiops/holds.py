@@ -32,7 +32,7 @@ from cloud_plane.db.tables_clinic import patients, visits
 from cloud_plane.db.tables_icupload import ic_upload_records
 from cloud_plane.icupload.assemble import UPLOADABLE_VISIT_STATUSES
 from cloud_plane.nhi.card_service import CardServiceClient
-from cloud_plane.nhi.errors import NhiError
+from cloud_plane.nhi.errors import NhiError, NhiUnavailable
 from cloud_plane.services import audit
 from cloud_plane.services.actor import Actor
 from cloud_plane.services.clock import utc_now
@@ -60,9 +60,10 @@ def _due(now: datetime) -> Any:
 
 async def complete_abnormal(
     engine: AsyncEngine, actor: Actor, day: date, card_api: CardServiceClient, now: datetime
-) -> list[str]:
+) -> list[tuple[int, str]]:
     """Get the no-card 就醫識別碼 of the day's 異常 records that lack one (module docstring);
-    failures as text, also kept as the record's ``hold_reason``."""
+    failures as (visit id, reason), the reason also kept as the record's ``hold_reason``: the
+    NHI's code and message, or a catalogue key (``nhiops.hold.*``) for our own reasons."""
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -83,17 +84,19 @@ async def complete_abnormal(
         local = to_taipei(row.visit_time).replace(tzinfo=None, microsecond=0)
         reason = None
         if not row.national_id:
-            reason = "no national id"
+            reason = "nhiops.hold.no_national_id"
         else:
             try:
                 got = await card_api.treatment_number_no_card(row.national_id, local)
+            except NhiUnavailable:
+                reason = "nhiops.hold.unreachable"
             except ClinicboxError as exc:
                 code = exc.nhi_code if isinstance(exc, NhiError) else None
-                text = exc.params.get("nhi_message") or exc.params.get("reason") or ""
-                reason = f"NoCard {code or exc.message_key} {text}".strip()
+                text = str(exc.params.get("nhi_message") or "")
+                reason = f"{code} {text}".strip() if code else exc.message_key
             else:
                 if parse_roc_datetime(got.treatment_datetime) != local:
-                    reason = f"NoCard stamped {got.treatment_datetime}, not the visit time"
+                    reason = "nhiops.hold.time_mismatch"
         async with engine.begin() as conn:
             values: dict[str, Any] = {"hold_reason": reason, "updated_at": utc_now()}
             if reason is None:
@@ -105,7 +108,7 @@ async def complete_abnormal(
                     treatment_id_late=True,
                 )  # fmt: skip
         if reason is not None:
-            failures.append(f"visit {row.visit_id}: {reason}")
+            failures.append((row.visit_id, reason))
     return failures
 
 

@@ -84,6 +84,8 @@ class IcRunOutcome:
     error_code: str | None = None  # whole-file refusal or transport failure
     error: str | None = None
     signing_failures: list[str] = field(default_factory=list)
+    # 異常 records whose no-card 就醫識別碼 could not be had: (visit id, reason), see .holds
+    no_card_failures: list[tuple[int, str]] = field(default_factory=list)
 
 
 def system_actor(tenant_id: int) -> Actor:
@@ -262,8 +264,8 @@ async def run_ic_upload(
         if force:
             await clear_holds(conn, tenant_id, day)
     card_api = CardServiceClient(session, settings)
-    out.signing_failures = await complete_abnormal(engine, actor, day, card_api, now)
-    out.signing_failures += await sign_orders(engine, actor, day, card_api)
+    out.no_card_failures = await complete_abnormal(engine, actor, day, card_api, now)
+    out.signing_failures = await sign_orders(engine, actor, day, card_api)
     async with engine.begin() as conn:
         try:
             batch = await build_upload(conn, actor, day, version=version)

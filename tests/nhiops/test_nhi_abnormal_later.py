@@ -44,22 +44,33 @@ async def test_abnormal_visits_upload_later_or_back_off(
         engine, clinic, down, card_of(sandbox.patients("uninsured")[1]), at
     )
 
+    # still down at the first tick: both held, the reason kept, no retry before the back-off
+    offline = IcUploadScheduler(engine, down.settings, session, holder="cloud-a")
+    first = at + timedelta(minutes=30)
+    [out] = [o for o in await offline.tick(first) if o.day == clinic_day(at)]
+    assert out.sent == 0 and sorted(h.visit_id for h in out.held) == sorted([ok_id, gone_id])
+    assert dict(out.no_card_failures)[ok_id] == "nhiops.hold.unreachable"
+    waiting = await _record(engine, ok_id)
+    assert (waiting.hold_count, waiting.retry_at) == (1, first + backoff(1))
+    assert [o for o in await offline.tick(first + timedelta(minutes=5)) if o.day == out.day] == []
+
     scheduler = IcUploadScheduler(engine, nhi_settings(sandbox.url), session, holder="cloud-a")
     later = set_clock(sandbox, datetime.combine(day, time(15), TAIPEI))  # the service is back
     [out] = [o for o in await scheduler.tick(later) if o.day == clinic_day(at)]
     assert out.accepted == 1 and [h.visit_id for h in out.held] == [gone_id]
     ok = await _record(engine, ok_id)
-    assert ok.kind == "abnormal"
-    assert ok.status == Status.ACCEPTED.value
+    assert ok.kind == "abnormal" and ok.status == Status.ACCEPTED.value
     assert len(ok.treatment_id) == 20 and ok.treatment_id_late_at is not None
+    assert (ok.hold_count, ok.retry_at, ok.hold_reason) == (0, None, None)
 
     held = await _record(engine, gone_id)
-    assert held.status == Status.PENDING.value and held.hold_count == 1
-    assert "9083" in held.hold_reason
-    assert held.retry_at == later + backoff(1)
+    assert held.status == Status.PENDING.value and held.hold_count == 2
+    assert held.hold_reason.startswith("9083 ")
+    assert [v for v, _ in out.no_card_failures] == [gone_id]
+    assert held.retry_at == later + backoff(2)
     # the next ticks inside the back-off leave the day alone
-    soon = later + backoff(1) - timedelta(seconds=1)
+    soon = later + backoff(2) - timedelta(seconds=1)
     assert [o for o in await scheduler.tick(soon) if o.day == clinic_day(at)] == []
-    [again] = [o for o in await scheduler.tick(later + backoff(1)) if o.day == clinic_day(at)]
+    [again] = [o for o in await scheduler.tick(later + backoff(2)) if o.day == clinic_day(at)]
     assert [h.visit_id for h in again.held] == [gone_id]
-    assert (await _record(engine, gone_id)).hold_count == 2
+    assert (await _record(engine, gone_id)).hold_count == 3

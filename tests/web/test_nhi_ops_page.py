@@ -104,7 +104,7 @@ async def test_upload_now_completes_abnormal_visits_and_holds_the_rest(
     assert f'/visits/{visits[0]}"' not in page  # accepted on time: nothing to look at
     held = _row(page, visits[1])
     assert held.startswith("held") and "暫不上傳（需要處理）" in held
-    assert "無法補齊：NoCard 9083" in held and "自動再試" in held
+    assert "無法取得就醫識別碼：9083" in held and "自動再試" in held
     assert "<code>AA</code>" in held  # our validator's finding, with its field
     status, claims, _ = await admin.post(
         "/nhi/claims", {"claims_month": f"{today:%Y-%m}", "action": "check"}
