@@ -59,6 +59,17 @@ async def test_wrong_range_is_explained_and_kept(env: WebEnv) -> None:
     assert status == 400
 
 
+async def test_nav_shows_only_what_the_role_may_use(env: WebEnv) -> None:
+    doctor = await env.logged_in("west", "doctor1")
+    _, page, _ = await doctor.get("/desk")
+    assert 'href="/closeout"' not in page  # 日結 is the front desk's; Alt+L stays free
+    assert 'href="/reports"' not in page
+    assert (await doctor.get("/closeout"))[0] == 403
+    desk = await env.logged_in("west", "frontdesk")
+    _, page, _ = await desk.get("/desk")
+    assert 'href="/closeout"' in page
+
+
 async def test_front_desk_sees_no_reports(env: WebEnv) -> None:
     desk = await env.logged_in("west", "frontdesk")
     _, page, _ = await desk.get("/desk")
