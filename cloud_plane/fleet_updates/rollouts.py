@@ -23,7 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from clinicbox_core.bundles import BundleKind
 from clinicbox_core.contracts import BoxReported
 from clinicbox_core.errors import Conflict, NotFound, ValidationFailed
-from cloud_plane.db.tables_fleet_updates import rollout_boxes, rollouts
+from cloud_plane.db.tables_fleet_updates import (
+    bundle_versions,
+    rollout_boxes,
+    rollouts,
+    software_artifacts,
+)
 from cloud_plane.fleet_updates.bundles import BundlePublisher
 
 ACTIVE = ("running", "paused", "aborted")
@@ -65,10 +70,34 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+async def _check_target(conn: AsyncConnection, new: NewRollout) -> None:
+    """The version must exist before any box is sent to fetch it."""
+    if new.target_type == "software":
+        found = await conn.scalar(
+            select(software_artifacts.c.id).where(
+                software_artifacts.c.version == new.target_version
+            )
+        )
+        if found is None:
+            raise NotFound("error.fleet.software_not_found", version=new.target_version)
+        return
+    if not new.target_version.isdigit():
+        raise ValidationFailed("error.fleet.field", field="target_version")
+    found = await conn.scalar(
+        select(bundle_versions.c.id).where(
+            bundle_versions.c.kind == new.bundle_kind,
+            bundle_versions.c.version == int(new.target_version),
+        )
+    )
+    if found is None:
+        raise NotFound("error.fleet.bundle_not_found", version=new.target_version)
+
+
 async def create_rollout(engine: AsyncEngine, new: NewRollout, *, by: str) -> int:
     new.check()
     now = _now()
     async with engine.begin() as conn:
+        await _check_target(conn, new)
         rid = (
             await conn.execute(
                 insert(rollouts)

@@ -43,6 +43,7 @@ from cloud_plane.web.views import (
     reports,
     stock,
     vendor,
+    vendor_rollouts,
     visit,
 )
 
@@ -160,6 +161,7 @@ def _routes() -> list[web.RouteDef]:
         *frontdesk_routes(),
         # the vendor's fleet console (vendor logins only)
         *vendor.routes(),
+        *vendor_rollouts.routes(),
     ]
 
 

@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from clinicbox_core.bundles import BundleKind, BundleRow, SigningKey, digest
 from clinicbox_core.contracts import BoxReported, UpdateState
-from clinicbox_core.errors import Conflict, ValidationFailed
+from clinicbox_core.errors import Conflict, NotFound, ValidationFailed
 from cloud_plane.db.engine import create_engine, upgrade
 from cloud_plane.db.tables_fleet_updates import rollout_boxes, rollouts
 from cloud_plane.fleet_updates import rollouts as store
+from cloud_plane.fleet_updates.artifacts import add_artifact
 from cloud_plane.fleet_updates.bundles import BundlePublisher
 
 
@@ -46,6 +47,11 @@ BOXES = [("demo-west", "b1"), ("demo-west", "b2")]
 
 def test_software_rollout_lifecycle(url: str) -> None:
     async def scenario(engine: Any) -> None:
+        with pytest.raises(NotFound):  # no such software yet
+            await store.create_rollout(engine, store.NewRollout("software", "1.1.0", BOXES), by="v")
+        key = SigningKey.generate()
+        for version in ("1.0.0", "1.1.0"):
+            await add_artifact(engine, key, version, f"slot {version}".encode())
         with pytest.raises(ValidationFailed):
             await store.create_rollout(
                 engine, store.NewRollout("software", "1.1.0", BOXES, canary_count=3), by="v"

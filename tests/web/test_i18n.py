@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import get_args
 
+from clinicbox_core.bundles import BundleKind
+from clinicbox_core.contracts.fleet_updates import UpdateStatus
 from clinicbox_core.contracts.messages import PrintResult
 from cloud_plane.db.tables_continuity import CONFLICT_KINDS, CONFLICT_RULES, CONFLICT_STATUSES
 from cloud_plane.db.tables_frontdesk import BOOKING_STATUSES, CHANNELS
 from cloud_plane.db.tables_icupload import IC_STATUSES
 from cloud_plane.fleet.console import ALERTS, REPORTED_FIELDS
 from cloud_plane.fleet.const import BoxState, CommandKind, CommandStatus
+from cloud_plane.fleet_updates.console import BOX_STATES as ROLLOUT_BOX_STATES
 from cloud_plane.services.models import Session, VisitStatus
 from cloud_plane.services.reports import GroupBy
 from cloud_plane.web.i18n import LOCALE_DIR, Catalogue
@@ -58,6 +62,13 @@ DYNAMIC = {
     "nhiops.status.": [*IC_STATUSES, "held"],
     "nhiops.claims_status.": ["invalid", "checked", "accepted", "rejected", "unsent"],
     "nhiops.severity.": ["error", "warning"],
+    "rollout.target.": ["software", "bundle"],
+    "rollout.state.": ["running", "paused", "aborted", "rolled_back", "done"],
+    "rollout.reason.": ["canary_failed", "failure_threshold", "vendor"],
+    "rollout.box.": list(ROLLOUT_BOX_STATES),
+    "rollout.phase.": ["canary", "main"],
+    "bundle.kind.": [k.value for k in BundleKind],
+    "bundle.update_status.": list(get_args(UpdateStatus)),
 }  # fmt: skip
 NOT_FIELDS = {"_csrf", "next", "q", "kind", "viewport"}
 

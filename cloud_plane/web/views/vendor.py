@@ -17,6 +17,7 @@ from cloud_plane.fleet import audit, commands, console, provisioning, twin
 from cloud_plane.fleet.const import CommandKind
 from cloud_plane.fleet.runtime import FleetRuntime
 from cloud_plane.fleet.vendors import Vendor, authenticate_vendor
+from cloud_plane.fleet_updates import console as update_console
 from cloud_plane.web import keys
 from cloud_plane.web.forms import Forms, form_post, form_values, optional, required
 from cloud_plane.web.middleware import replace_session, see_other
@@ -109,10 +110,12 @@ async def box_page(request: web.Request, forms: Forms, status: int) -> web.Strea
     box_id = request.match_info["box_id"]
     async with request.app[keys.ENGINE].connect() as conn:
         detail = await console.box_detail(conn, box_id)
+        updates = await update_console.box_updates(conn, box_id)
     if detail is None:
         raise NotFound("error.fleet.unknown_box", serial=box_id)
     context = {
         **detail,
+        "updates": updates,
         "reported_fields": console.REPORTED_FIELDS,
         "kind_options": [(k.value, _t(request, f"fleet.kind.{k.value}")) for k in CommandKind],
         "vendor": _vendor(request),
