@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import aiohttp
-from fleet_updates_helpers import Fleet, db
+from fleet_updates_helpers import Fleet, db, wait_for
 
 from clinicbox.demo import VENDOR_LOGIN
 from clinicbox_core.bundles import BundleKind, BundleRow
@@ -59,6 +59,7 @@ def test_bundle_rollout_from_the_console(fleet: Fleet) -> None:
         return await BundlePublisher(engine, fleet.key).publish(BundleKind.CONFIG, rows, by="t")
 
     assert db(fleet.stack, publish) == 1
+    wait_for("boxes reported", lambda: all(fleet.reported(b) for b in BOXES.split()), 60)
     asyncio.run(_drive_console(fleet))
 
 
@@ -76,7 +77,7 @@ async def _drive_console(fleet: Fleet) -> None:
         assert 'aria-invalid="true"' in text
         status, url, text = await page.post("/vendor/rollouts", **_form())
         rid = url.rsplit("/", 1)[1]
-        assert status == 200 and rid.isdigit(), text[:500]
+        assert status == 200 and rid.isdigit(), re.findall(r"role=\"alert\"[^>]*>([^<]*)", text)
         await page.post(f"/vendor/rollouts/{rid}/pause")
         detail = await page.get(f"/vendor/rollouts/{rid}")
         paused = 'data-state="paused"' in detail or 'data-state="done"' in detail
