@@ -82,7 +82,7 @@ class PrivatePcscd:
                 self.process.kill()
                 self.process.wait(timeout=5)
 
-    def restart(self, timeout: float = 10.0) -> None:
+    def restart(self, timeout: float = 30.0) -> None:
         """Start the daemon again on the same socket and port (after :meth:`terminate`)."""
         self.terminate()
         self.process = _spawn(self.workdir, self.vpcd_port)
@@ -145,7 +145,7 @@ def _wait_ready(daemon: PrivatePcscd, timeout: float) -> None:
         raise
 
 
-def start_private_pcscd(workdir: Path, timeout: float = 10.0) -> PrivatePcscd:
+def start_private_pcscd(workdir: Path, timeout: float = 30.0) -> PrivatePcscd:
     """Start a private pcscd under ``workdir`` and point this process (and its children) at it."""
     global _active
     port = _free_port_pair()
