@@ -35,10 +35,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import aiomqtt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.raw_mqtt import broker_settings, raw_publish_seconds
 from bench.stats import report
 from clinicbox.demo import DEMO_BOX, DEMO_TENANT
 from clinicbox.runtime.mosquitto import MosquittoBroker
@@ -71,17 +71,6 @@ def _card(n: int, prefix: str) -> NhiCardBasic:
         birth_date=date(1950 + n % 60, 1 + n % 12, 1 + n % 28),
         sex="F" if n % 2 else "M",
         issue_date=date(2021, 3, 1),
-    )
-
-
-def _mqtt(broker: MosquittoBroker, identity: str, port: int | None = None) -> MqttSettings:
-    cert = broker.client_cert(identity)
-    return MqttSettings(
-        host=broker.host,
-        port=port or broker.port,
-        ca_file=broker.ca_file,
-        cert_file=cert.cert,
-        key_file=cert.key,
     )
 
 
@@ -131,48 +120,7 @@ def _plan(visits: int, lines: int, jobs: list[uuid.UUID]) -> list[EventBody]:
 
 async def _baseline(broker: MosquittoBroker, payloads: list[str]) -> float:
     """Seconds for one client to publish ``payloads`` QoS 1 and one subscriber to get them all."""
-    topic = "clinicbox/v1/bench-raw/box-raw/evt"
-    sub_s, pub_s = _mqtt(broker, "cloud-1"), _mqtt(broker, "cloud-2")
-    ctx = __import__("clinicbox.mqtt", fromlist=["tls_context"]).tls_context
-    got = 0
-    done = asyncio.Event()
-
-    async with (
-        aiomqtt.Client(
-            sub_s.host,
-            sub_s.port,
-            identifier="cloud-1",
-            tls_context=ctx(sub_s),
-            protocol=aiomqtt.ProtocolVersion.V5,
-        ) as sub,
-        aiomqtt.Client(
-            pub_s.host,
-            pub_s.port,
-            identifier="cloud-2",
-            tls_context=ctx(pub_s),
-            protocol=aiomqtt.ProtocolVersion.V5,
-            max_inflight_messages=64,
-        ) as pub,
-    ):
-        pub.pending_calls_threshold = 128
-        await sub.subscribe(topic, qos=1)
-
-        async def receive() -> None:
-            nonlocal got
-            async for _ in sub.messages:
-                got += 1
-                if got == len(payloads):
-                    done.set()
-                    return
-
-        receiver = asyncio.create_task(receive())
-        t0 = time.perf_counter()
-        for i in range(0, len(payloads), 64):
-            await asyncio.gather(*(pub.publish(topic, p, qos=1) for p in payloads[i : i + 64]))
-        await done.wait()
-        elapsed = time.perf_counter() - t0
-        receiver.cancel()
-    return elapsed
+    return await raw_publish_seconds(broker, payloads, topic="clinicbox/v1/bench-raw/box-raw/evt")
 
 
 async def _until(predicate: Callable[[], bool]) -> None:
@@ -225,7 +173,10 @@ async def run(args: argparse.Namespace, base: Path) -> int:
         raw_s = await _baseline(broker, payloads)
 
         inbox = BoxInbox(
-            engine, _mqtt(broker, "cloud-1"), "cloud-1", BoxEventHandlers(LiveHub(), engine).table()
+            engine,
+            broker_settings(broker, "cloud-1"),
+            "cloud-1",
+            BoxEventHandlers(LiveHub(), engine).table(),
         )
         inbox_task = asyncio.create_task(inbox.run())
         await inbox.wait_connected()
