@@ -12,6 +12,7 @@ BENCHES = [
     ["bench.resync"],
     ["bench.working_set_size"],
     ["bench.bundle_delta", "--boxes", "200"],
+    ["bench.fleet_heartbeats", "--boxes", "10000"],
 ]
 
 
