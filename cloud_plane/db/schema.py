@@ -21,6 +21,7 @@ Changelog:
        (additive; compat stays 1)
     10 IC upload holds: ic_upload_records.retry_at / hold_count / hold_reason /
        treatment_id_late_at (additive; compat stays 1)
+    11 慢箋 pick-up booking: pharmacy_hours, pickup_bookings (additive; compat stays 1)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinicbox_core.errors import ClinicboxError
 from cloud_plane.db.tables_clinic import schema_info
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 SCHEMA_COMPAT_VERSION = 1
 
 

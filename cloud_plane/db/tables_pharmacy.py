@@ -12,6 +12,8 @@ stock_moves        → append-only ledger: receipt (+), dispense (−), adjust (
                      on_hand of a lot always equals the sum of its moves
 stock_levels       → the reorder level of a drug (low-stock list)
 refill_reminders   → one row per (slip, fill) reminded, so a restart never reminds twice
+pharmacy_hours     → Schedule: a weekday's opening period, cut into pick-up slots with a limit
+pickup_bookings    → Appointment: a patient's chosen pick-up slot for the next fill of a slip
 """
 
 from __future__ import annotations
@@ -150,3 +152,40 @@ refill_reminders = Table(
     Column("sent_at", UtcDateTime, nullable=False),
     UniqueConstraint("rx_id", "fill_no", name="uq_refill_reminders_fill"),
 )
+
+PICKUP_STATUSES = ("booked", "cancelled")
+
+pharmacy_hours = Table(
+    "pharmacy_hours",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id"), nullable=False),
+    Column("weekday", Integer, nullable=False),  # 0 = Monday (date.weekday())
+    Column("opens", String(5), nullable=False),  # "09:00", Asia/Taipei
+    Column("closes", String(5), nullable=False),  # "12:00"
+    Column("slot_minutes", Integer, nullable=False),
+    Column("slot_limit", Integer, nullable=False),  # pick-ups accepted per slot
+    UniqueConstraint("tenant_id", "weekday", "opens", name="uq_pharmacy_hours_period"),
+    CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+)
+
+pickup_bookings = Table(
+    "pickup_bookings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id"), nullable=False),
+    Column("rx_id", ForeignKey("pharmacy_rx.id"), nullable=False),
+    Column("fill_no", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("at", String(5), nullable=False),  # slot start, "09:30"
+    Column("national_id", String(10), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("contact", String(200), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    CheckConstraint(_in("status", PICKUP_STATUSES), name="status"),
+)
+Index("ix_pickup_bookings_tenant_day", pickup_bookings.c.tenant_id, pickup_bookings.c.day)
+Index("ix_pickup_bookings_rx", pickup_bookings.c.rx_id, pickup_bookings.c.fill_no)

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clinicbox_core.pharmacy.refill import RefillWindow, refill_window
+
 RxSource = Literal["qr", "card", "typed"]
 
 
@@ -91,6 +93,14 @@ class Rx:
     def next_fill_no(self) -> int | None:
         n = len(self.fills) + 1
         return n if n <= self.fills_allowed else None
+
+
+def next_window(rx: Rx) -> RefillWindow | None:
+    """The refill window of the slip's next fill (None for the first fill or when used up)."""
+    n = rx.next_fill_no
+    if n is None or n < 2 or not rx.fills or rx.days < 2:
+        return None
+    return refill_window(rx.fills[-1].dispensed_on, rx.days, n)
 
 
 @dataclass(frozen=True, slots=True)

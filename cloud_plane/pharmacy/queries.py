@@ -126,8 +126,13 @@ async def recent_rx(conn: AsyncConnection, actor: Actor, since: date, limit: int
 
 
 async def rx_of_patient(conn: AsyncConnection, actor: Actor, national_id: str) -> list[Rx]:
+    return await rx_of_national_id(conn, actor.tenant_id, national_id)
+
+
+async def rx_of_national_id(conn: AsyncConnection, tenant_id: int, national_id: str) -> list[Rx]:
+    """A patient's slips at one pharmacy, newest first (also for the public pick-up page)."""
     stmt = _RX.where(patients.c.national_id == national_id.upper()).order_by(
         pharmacy_rx.c.id.desc()
     )
-    rows = list((await conn.execute(stmt, {"tenant_id": actor.tenant_id})).all())
+    rows = list((await conn.execute(stmt, {"tenant_id": tenant_id})).all())
     return await _assemble(conn, rows)

@@ -10,16 +10,15 @@ what was typed and the message next to the field (:mod:`cloud_plane.web.forms`).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from clinicbox_core.errors import ValidationFailed
-from clinicbox_core.pharmacy.refill import REFILL_RULE, refill_window
+from clinicbox_core.pharmacy.refill import REFILL_RULE
 from clinicbox_core.prescription.qr_codec import decode_rx
 from cloud_plane.pharmacy.dispense import DispenseInput, dispense
-from cloud_plane.pharmacy.models import Rx, RxInput, RxItemInput, RxSource
+from cloud_plane.pharmacy.models import RxInput, RxItemInput, RxSource, next_window
 from cloud_plane.pharmacy.queries import load_rx, recent_rx, rx_of_patient
 from cloud_plane.pharmacy.receive import known_name, receive_prescription
 from cloud_plane.pharmacy.slip import rx_input
@@ -64,14 +63,6 @@ async def pharmacy_page(request: web.Request, forms: Forms, status: int) -> web.
 
 async def show_pharmacy(request: web.Request) -> web.StreamResponse:
     return await pharmacy_page(request, {}, 200)
-
-
-def next_window(rx: Rx) -> Any:
-    """The refill window of the slip's next fill (None for the first fill or when used up)."""
-    n = rx.next_fill_no
-    if n is None or n < 2 or not rx.fills:
-        return None
-    return refill_window(rx.fills[-1].dispensed_on, rx.days, n)
 
 
 async def _receive(request: web.Request, data: RxInput, source: RxSource) -> web.Response:
