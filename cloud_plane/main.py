@@ -142,6 +142,7 @@ async def run_cloud(settings: CloudSettings, *, stop: asyncio.Event | None = Non
         app[keys.NOTIFIER],
         app[keys.CATALOGUE],
         interval_s=settings.notify.scheduler_interval_s,
+        base_url=settings.notify.public_base_url,
     )
     refill_task = asyncio.create_task(refills.run(stop), name="refill-reminders")
     rollouts = asyncio.create_task(rollout_engine.run(), name="rollouts")

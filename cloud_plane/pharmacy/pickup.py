@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.errors import Conflict, NotFound, ValidationFailed
 from clinicbox_core.pharmacy.pickup import OpeningPeriod, bookable_days, check_slot
-from clinicbox_core.pharmacy.refill import RefillWindow, check_refill_date
+from clinicbox_core.pharmacy.refill import RefillWindow, RefillWindowError, check_refill_date
 from cloud_plane.booking.identity import Identity
 from cloud_plane.db.tables_pharmacy import pharmacy_hours, pickup_bookings
 from cloud_plane.pharmacy.models import Rx, next_window
@@ -117,7 +117,10 @@ async def book_pickup(
 ) -> Pickup:
     """Book slot ``at`` on ``day`` to collect the next fill of the patient's slip ``rx_id``."""
     rx, window = await _own_refill(conn, who, rx_id)
-    check_refill_date(rx.fills[-1].dispensed_on, rx.days, window.fill_no, day, field="day")
+    try:
+        check_refill_date(rx.fills[-1].dispensed_on, rx.days, window.fill_no, day, field="day")
+    except RefillWindowError as err:  # the same rule, worded for booking
+        raise RefillWindowError(f"error.pickup.{err.params['reason']}", **err.params) from err
     local = now.astimezone(TAIPEI)
     if (day, at) <= (local.date(), local.time()):
         raise ValidationFailed("error.pickup.past", field="at")

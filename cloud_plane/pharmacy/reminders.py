@@ -3,7 +3,8 @@
 Each pass takes every pharmacy slip whose next fill (2 or 3) is not dispensed yet, asks the pure
 rule :func:`clinicbox_core.pharmacy.reminders.due_reminders` which are due today (from
 ``lead_days`` before the window opens until it closes), and sends each one once by SMS to the
-patient's phone through the notifier port (:mod:`cloud_plane.notify`). The ``refill_reminders``
+patient's phone through the notifier port (:mod:`cloud_plane.notify`), with a link to the
+pharmacy's pick-up booking page (``/book/<pharmacy>/pickup``). The ``refill_reminders``
 row is written before sending, under its unique (slip, fill) key: two cloud processes never both
 send it, and a failed send is removed again so the next pass retries.
 """
@@ -49,6 +50,7 @@ _CONTACT = (
         patients.c.phone,
         tenants.c.name.label("pharmacy"),
         tenants.c.phone.label("pharmacy_phone"),
+        tenants.c.slug,
     )
     .select_from(pharmacy_rx)
     .join(patients, patients.c.id == pharmacy_rx.c.patient_id)
@@ -58,10 +60,17 @@ _CONTACT = (
 
 class RefillReminderJob:
     def __init__(
-        self, engine: AsyncEngine, notifier: Notifier, catalogue: Catalogue, *, interval_s: float
+        self,
+        engine: AsyncEngine,
+        notifier: Notifier,
+        catalogue: Catalogue,
+        *,
+        interval_s: float,
+        base_url: str = "",
     ) -> None:
         self.engine, self.notifier, self.catalogue = engine, notifier, catalogue
         self.interval_s = interval_s
+        self.base_url = base_url.rstrip("/")  # links to the pick-up booking page when set
 
     async def run_once(self, now: datetime) -> int:
         """Send what is due on ``now``'s clinic day; the number sent."""
@@ -116,6 +125,9 @@ class RefillReminderJob:
             "refill.reminder.body", name=c.name, n=item.fill_no, opens=w.opens.isoformat(),
             closes=w.closes.isoformat(), pharmacy=c.pharmacy, phone=c.pharmacy_phone or "",
         )  # fmt: skip
+        if self.base_url:
+            url = f"{self.base_url}/book/{c.slug}/pickup"
+            body = f"{body} {self.catalogue.t('pickup.reminder.link', url=url)}"
         return Notice("sms", c.phone, self.catalogue.t("refill.reminder.subject"), body)
 
     async def run(self, stop: asyncio.Event) -> None:

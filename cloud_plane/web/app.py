@@ -40,6 +40,7 @@ from cloud_plane.web.views import (
     events,
     nhi_ops,
     pharmacy,
+    pickup,
     reports,
     stock,
     vendor,
@@ -159,6 +160,8 @@ def _routes() -> list[web.RouteDef]:
         web.get("/events", events.events, name="events"),
         # 叫號, 退掛/改掛, bookings at the desk, 日結; public booking and waiting-room screen
         *frontdesk_routes(),
+        # public: 慢箋 pick-up booking at a pharmacy
+        *pickup.routes(),
         # the vendor's fleet console (vendor logins only)
         *vendor.routes(),
         *vendor_rollouts.routes(),

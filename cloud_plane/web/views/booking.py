@@ -36,12 +36,12 @@ COOKIE = "cb_book"
 CHANNELS = ("email", "sms", "line")
 
 
-async def _clinic(request: web.Request) -> Clinic:
+async def clinic_of(request: web.Request) -> Clinic:
     async with request.app[keys.ENGINE].begin() as conn:
         return await clinic_by_slug(conn, request.match_info["slug"])
 
 
-async def _who(request: web.Request, clinic: Clinic) -> Identity | None:
+async def who_of(request: web.Request, clinic: Clinic) -> Identity | None:
     async with request.app[keys.ENGINE].begin() as conn:
         return await identity_of(conn, clinic.id, request.cookies.get(COOKIE), utc_now())
 
@@ -53,8 +53,8 @@ async def show_index(request: web.Request) -> web.StreamResponse:
 
 
 async def clinic_page(request: web.Request, forms: Forms, status: int) -> web.StreamResponse:
-    clinic = await _clinic(request)
-    who = await _who(request, clinic)
+    clinic = await clinic_of(request)
+    who = await who_of(request, clinic)
     async with request.app[keys.ENGINE].begin() as conn:
         slots = await open_slots(conn, clinic.id, utc_now())
     context = {
@@ -77,7 +77,16 @@ def _birth(values: dict[str, str]) -> date:
 
 @form_post("identity", clinic_page)
 async def do_request_code(request: web.Request) -> web.StreamResponse:
-    clinic = await _clinic(request)
+    clinic = await clinic_of(request)
+    response = see_other(f"/book/{clinic.slug}?step=code#code")
+    return await send_code(request, clinic, response)
+
+
+async def send_code(
+    request: web.Request, clinic: Clinic, response: web.StreamResponse
+) -> web.StreamResponse:
+    """Check the posted identity, send its one-time code, set the cookie on ``response``
+    (shared by clinic booking and the pharmacy's 慢箋 pick-up page)."""
     values = await post_values(request)
     national_id = required(values, "national_id")
     born = _birth(values)
@@ -103,7 +112,6 @@ async def do_request_code(request: web.Request) -> web.StreamResponse:
             await forget(conn, who.id)  # a code nobody received must not count or linger
         err.params.setdefault("field", "contact")
         raise
-    response = see_other(f"/book/{clinic.slug}?step=code#code")
     response.set_cookie(COOKIE, token, path="/book/", httponly=True, samesite="Lax",
                         secure=request.secure, max_age=3600)  # fmt: skip
     return response
@@ -111,18 +119,23 @@ async def do_request_code(request: web.Request) -> web.StreamResponse:
 
 @form_post("code", clinic_page)
 async def do_verify(request: web.Request) -> web.StreamResponse:
-    clinic = await _clinic(request)
+    clinic = await clinic_of(request)
+    await check_code(request)
+    return see_other(f"/book/{clinic.slug}#slots")
+
+
+async def check_code(request: web.Request) -> None:
+    """Accept the posted one-time code for this browser's cookie (or ``ValidationFailed``)."""
     code = required(await post_values(request), "code")
     token = request.cookies.get(COOKIE, "")
     async with request.app[keys.ENGINE].begin() as conn:
         await verify_code(conn, token, code, utc_now())
-    return see_other(f"/book/{clinic.slug}#slots")
 
 
 @form_post("book", clinic_page)
 async def do_book(request: web.Request) -> web.StreamResponse:
-    clinic = await _clinic(request)
-    who = await _who(request, clinic)
+    clinic = await clinic_of(request)
+    who = await who_of(request, clinic)
     if who is None:
         return see_other(f"/book/{clinic.slug}#identity")
     slot_text = required(await post_values(request), "slot")
@@ -138,8 +151,8 @@ async def do_book(request: web.Request) -> web.StreamResponse:
 
 
 async def mine_page(request: web.Request, forms: Forms, status: int) -> web.StreamResponse:
-    clinic = await _clinic(request)
-    who = await _who(request, clinic)
+    clinic = await clinic_of(request)
+    who = await who_of(request, clinic)
     if who is None:
         return see_other(f"/book/{clinic.slug}#identity")
     async with request.app[keys.ENGINE].begin() as conn:
@@ -154,8 +167,8 @@ async def show_mine(request: web.Request) -> web.StreamResponse:
 
 @form_post("cancel", mine_page)
 async def do_cancel(request: web.Request) -> web.StreamResponse:
-    clinic = await _clinic(request)
-    who = await _who(request, clinic)
+    clinic = await clinic_of(request)
+    who = await who_of(request, clinic)
     if who is None:
         return see_other(f"/book/{clinic.slug}#identity")
     booking_id = path_id(request, "booking_id")

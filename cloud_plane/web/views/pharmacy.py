@@ -19,6 +19,7 @@ from clinicbox_core.pharmacy.refill import REFILL_RULE
 from clinicbox_core.prescription.qr_codec import decode_rx
 from cloud_plane.pharmacy.dispense import DispenseInput, dispense
 from cloud_plane.pharmacy.models import RxInput, RxItemInput, RxSource, next_window
+from cloud_plane.pharmacy.pickup import day_pickups
 from cloud_plane.pharmacy.queries import load_rx, recent_rx, rx_of_patient
 from cloud_plane.pharmacy.receive import known_name, receive_prescription
 from cloud_plane.pharmacy.slip import rx_input
@@ -49,10 +50,14 @@ async def pharmacy_page(request: web.Request, forms: Forms, status: int) -> web.
     today = clinic_day(utc_now())
     async with request.app[keys.ENGINE].begin() as conn:
         slips = await recent_rx(conn, actor, today - timedelta(days=RECENT_DAYS))
+        pickups = await day_pickups(conn, actor, today)
+        pickup_rx = {p.rx_id: await load_rx(conn, actor, p.rx_id) for p in pickups}
     due = [(rx, w) for rx in slips if (w := next_window(rx)) is not None and w.contains(today)]
     context = {
         "slips": slips,
         "due": due,
+        "pickups": pickups,
+        "pickup_rx": pickup_rx,
         "today": today,
         "item_rows": range(1, ITEM_ROWS + 1),
         "frequencies": options.frequencies(),
