@@ -25,6 +25,7 @@ from cloud_plane.refdata.loaders import DEFAULT_DATA_DIR, load_all
 from cloud_plane.seed.doctor_demo import seed_delisted_drug
 from cloud_plane.seed.formulary import FormularyItem, pick_formulary
 from cloud_plane.seed.pharmacy import seed_pharmacy_stock
+from cloud_plane.seed.pharmacy_hours import seed_pharmacy_hours
 from cloud_plane.seed.schedule import seed_bookings, seed_schedule
 from cloud_plane.services.auth import hash_password
 
@@ -313,6 +314,7 @@ async def seed_demo(engine: AsyncEngine, data_dir: Path = DEFAULT_DATA_DIR) -> D
         await _price_formulary(conn, items)
         clinics = tuple([await _seed_clinic(conn, spec, items) for spec in CLINICS])
         await seed_pharmacy_stock(conn, "demo-pharmacy", items)
+        await seed_pharmacy_hours(conn, "demo-pharmacy")
         delisted = await seed_delisted_drug(conn, {it.code for it in items})
     return DemoInfo(
         clinics=clinics,
