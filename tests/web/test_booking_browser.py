@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from email.message import Message
 
 import pytest
 from playwright.async_api import Browser as PwBrowser
+from web_booking import code_in
 from web_chromium import SHOTS
 from web_env import Seeded, WebEnv, start_env, stop_env
 from web_steps import create_patient, new_national_id, register
@@ -36,12 +36,6 @@ async def booking_env(seeded: Seeded, sink: MailSink) -> AsyncIterator[WebEnv]:
         yield e
     finally:
         await stop_env(e)
-
-
-def code_in(msg: Message) -> str:
-    m = re.search(r"驗證碼為 (\d{6})", msg.get_payload(decode=True).decode("utf-8"))
-    assert m, "no code in the e-mail"
-    return m.group(1)
 
 
 async def test_patient_books_and_cancels_on_a_phone(

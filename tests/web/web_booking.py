@@ -3,7 +3,9 @@ sessions may not cover the moment a test runs), numbered from the real 看診號
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from email.message import Message
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -47,3 +49,10 @@ async def insert_booking_today(
             )
         ).scalar_one()  # fmt: skip
     return booking_id, number
+
+
+def code_in(msg: Message) -> str:
+    """The one-time code of a booking e-mail (clinic booking and 慢箋 pick-up share it)."""
+    m = re.search(r"驗證碼為 (\d{6})", msg.get_payload(decode=True).decode("utf-8"))
+    assert m, "no code in the e-mail"
+    return m.group(1)

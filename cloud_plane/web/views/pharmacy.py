@@ -9,7 +9,7 @@ what was typed and the message next to the field (:mod:`cloud_plane.web.forms`).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -50,13 +50,15 @@ async def pharmacy_page(request: web.Request, forms: Forms, status: int) -> web.
     today = clinic_day(utc_now())
     async with request.app[keys.ENGINE].begin() as conn:
         slips = await recent_rx(conn, actor, today - timedelta(days=RECENT_DAYS))
-        pickups = await day_pickups(conn, actor, today)
+        pickups_day = _day_param(request.query.get("pickups_day", ""), today)
+        pickups = await day_pickups(conn, actor, pickups_day)
         pickup_rx = {p.rx_id: await load_rx(conn, actor, p.rx_id) for p in pickups}
     due = [(rx, w) for rx in slips if (w := next_window(rx)) is not None and w.contains(today)]
     context = {
         "slips": slips,
         "due": due,
         "pickups": pickups,
+        "pickups_day": pickups_day,
         "pickup_rx": pickup_rx,
         "today": today,
         "item_rows": range(1, ITEM_ROWS + 1),
@@ -64,6 +66,14 @@ async def pharmacy_page(request: web.Request, forms: Forms, status: int) -> web.
         "routes": options.routes(),
     }
     return render(request, "pharmacy.html", context, forms=forms, status=status)
+
+
+def _day_param(text: str, default: date) -> date:
+    """The day of the pick-up list (``?pickups_day=``, e.g. tomorrow's to prepare); else today."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return default
 
 
 async def show_pharmacy(request: web.Request) -> web.StreamResponse:
