@@ -109,7 +109,7 @@ async def _own_refill(conn: AsyncConnection, who: Identity, rx_id: int) -> tuple
     for rx in await rx_of_national_id(conn, who.tenant_id, who.national_id):
         if rx.id == rx_id and rx.chronic and (window := next_window(rx)) is not None:
             return rx, window
-    raise NotFound("error.pickup.no_refill", field="rx_id", id=rx_id)
+    raise NotFound("error.pickup.no_refill", id=rx_id)
 
 
 async def book_pickup(

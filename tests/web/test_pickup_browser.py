@@ -95,20 +95,20 @@ async def test_patient_books_a_refill_pickup_on_a_phone(
     await expect(card.locator(".window")).to_contain_text("全民健康保險醫療辦法第24條")
 
     # Today is before the window: the day is named, the rule cited, the typed values kept.
-    await card.locator("#pickup-day").fill(today.isoformat())
+    await card.locator(f"#pickup-day-{rx_id}").fill(today.isoformat())
     await card.locator(f"#pickup-at-{rx_id}").select_option("15:30")
     await card.get_by_role("button", name=T("pickup.submit")).tap()
-    error = page.locator("#pickup-day-error")
+    error = page.locator(f"#pickup-day-error-{rx_id}")
     await expect(error).to_contain_text("全民健康保險醫療辦法第24條")
     await expect(error).to_contain_text(opens.isoformat())
-    await expect(page.locator("#pickup-day")).to_have_value(today.isoformat())
+    await expect(page.locator(f"#pickup-day-{rx_id}")).to_have_value(today.isoformat())
     await expect(page.locator(f"#pickup-at-{rx_id}")).to_have_value("15:30")
     await page.screenshot(path=str(SHOTS / "pickup_window_error.png"), full_page=True)
 
     day = next(
         opens + timedelta(days=i) for i in range(7) if (opens + timedelta(days=i)).weekday() < 5
     )
-    await page.locator("#pickup-day").fill(day.isoformat())
+    await page.locator(f"#pickup-day-{rx_id}").fill(day.isoformat())
     await page.get_by_role("button", name=T("pickup.submit")).tap()
     await page.wait_for_url(re.compile(r".*/pickup\?booked=\d+#refills$"))
     booked = page.locator(f"#refill-{rx_id} .booking")
