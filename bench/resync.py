@@ -3,21 +3,23 @@ the whole backlog, and throughput, against the raw broker publish rate of the sa
 
 Set-up (all real processes or real classes): our Mosquitto (TLS, client certificates), the
 cloud database (a private PostgreSQL cluster by default, or SQLite) migrated and seeded with the
-demo clinic, the cloud's real box inbox with the real event handlers (registration, print
-results) in this process, and a real box process (``bench.resync_box``: outbox + link) that
-reaches the broker through a :class:`~devsim.netfault.FaultProxy` that is cut. The box works
-through the outage: the backlog is ``--visits`` check-ins (``card.inserted``: the cloud
-registers each patient and visit), ``--lines`` further events standing in for the order lines
-(``card.removed``, similar size; see the note printed), and ``--prints`` print results for jobs
-the cloud had sent before the outage. Then the line comes back (the proxy restores) and the
-clock runs until every event is applied in the cloud; reconnection (the box's back-off, its
-production setting by default) and drain are reported apart.
+demo clinic, the cloud's real box inbox with the real event handlers (continuity's
+``apply_record``) in this process, and a real box process (``bench.resync_box``: outbox + link)
+that reaches the broker through a :class:`~devsim.netfault.FaultProxy` that is cut. The box
+worked through the outage in continuity mode: the backlog is what its collector ships for
+``--visits`` offline visits, two ``continuity.record`` events each (registered; finished with
+``--lines / --visits`` drug orders, bill and its drug bag print job), made by
+:mod:`bench.offline_visits` from a visit made through the real services. Then the line comes
+back (the proxy restores) and the clock runs until every event is applied in the cloud;
+reconnection (the box's back-off and reachability probe, production settings by default) and
+drain are reported apart.
 
 Baseline in the same run: the same payloads published QoS 1 by one MQTT client through the same
 TLS broker to one subscriber, no database (what the wire alone costs).
 
 Usage: ``python -m bench.resync [--visits 150] [--lines 600] [--prints 150] [--db pg|sqlite]
-[--reconnect-max 30]``.
+[--reconnect-max 30] [--probe-interval 1] [--window N] [--batch-max 64]`` (the last three
+turn each resync lever off or down, to measure what each one gives).
 """
 
 from __future__ import annotations
@@ -25,26 +27,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.offline_visits import offline_records, template_visit
 from bench.raw_mqtt import broker_settings, raw_publish_seconds
 from bench.stats import report
 from clinicbox.demo import DEMO_BOX, DEMO_TENANT
 from clinicbox.runtime.mosquitto import MosquittoBroker
 from clinicbox.runtime.pg_cluster import PrivateCluster
 from clinicbox.runtime.postgres import create_database
-from clinicbox_core.contracts import CardInserted, CardRemoved, Event, PrintResult
+from clinicbox_core.contracts import Event
 from clinicbox_core.contracts.messages import EventBody
 from clinicbox_core.nhi.card import NhiCardBasic
 from clinicbox_core.nhi.id_number import check_digit
@@ -53,11 +56,11 @@ from cloud_plane.box_events import BoxEventHandlers
 from cloud_plane.boxlink import BoxInbox
 from cloud_plane.db.engine import create_engine, upgrade_async
 from cloud_plane.db.tables_boxlink import box_inbox
-from cloud_plane.db.tables_clinic import print_jobs, tenants
+from cloud_plane.db.tables_clinic import orders, patients, print_jobs, visits
 from cloud_plane.seed.demo import seed_demo
-from cloud_plane.services.registration import register_from_card
 from cloud_plane.web.live import LiveHub
 from devsim.netfault import FaultProxy
+from edge_agent.link.cloud_link import DEFAULT_WINDOW
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,48 +77,16 @@ def _card(n: int, prefix: str) -> NhiCardBasic:
     )
 
 
-async def _before_outage(engine: AsyncEngine, prints: int) -> list[uuid.UUID]:
-    """Visits registered and print jobs sent before the line went down."""
-    jobs: list[uuid.UUID] = []
-    now = datetime.now(UTC)
-    async with engine.connect() as conn:
-        tenant_id = (
-            await conn.execute(select(tenants.c.id).where(tenants.c.slug == DEMO_TENANT))
-        ).scalar_one()
-    for n in range(prints):
-        async with engine.begin() as conn:
-            visit = await register_from_card(conn, DEMO_TENANT, DEMO_BOX, _card(n, "P2"))
-            job = uuid.uuid4()
-            await conn.execute(
-                print_jobs.insert().values(
-                    tenant_id=tenant_id,
-                    visit_id=visit.id,
-                    kind="slip",
-                    job_id=str(job),
-                    box_id=DEMO_BOX,
-                    status="sent",
-                    title="掛號單",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        jobs.append(job)
-    return jobs
-
-
-def _plan(visits: int, lines: int, jobs: list[uuid.UUID]) -> list[EventBody]:
-    """The outage's events in the order the clinic made them."""
-    plan: list[EventBody] = []
-    per_visit = lines // max(1, visits)
-    for n in range(visits):
-        plan.append(CardInserted(reader="Virtual PCD 00 00", card=_card(n, "O2")))
-        plan += [
-            CardRemoved(reader=f"Virtual PCD 00 00 order-line {n}-{k}") for k in range(per_visit)
-        ]
-        if n < len(jobs):
-            plan.append(PrintResult(job_id=jobs[n], status="done"))
-    plan += [PrintResult(job_id=j, status="done") for j in jobs[visits:]]
-    return plan
+async def _plan(engine: AsyncEngine, visits: int, lines: int, prints: int) -> list[EventBody]:
+    """The outage's events in the order the box's collector ships them: two continuity records
+    per offline visit (registered, then finished with ``lines / visits`` drug orders and its
+    drug bag print job)."""
+    if prints != visits:
+        raise SystemExit("--prints must equal --visits (one drug bag per offline visit)")
+    registered, done = await template_visit(
+        engine, DEMO_TENANT, DEMO_BOX, _card(0, "P2"), orders=lines // max(1, visits)
+    )
+    return list(offline_records(registered, done, [_card(n, "O2") for n in range(visits)]))
 
 
 async def _baseline(broker: MosquittoBroker, payloads: list[str]) -> float:
@@ -131,7 +102,7 @@ async def _until(predicate: Callable[[], bool]) -> None:
 
 
 def _start_box(
-    broker: MosquittoBroker, base: Path, plan_file: Path, port: int, reconnect_max: float
+    broker: MosquittoBroker, base: Path, plan_file: Path, port: int, args: argparse.Namespace
 ) -> subprocess.Popen[str]:
     cert = broker.client_cert(DEMO_BOX)
     return subprocess.Popen(
@@ -141,7 +112,8 @@ def _start_box(
             f"--outbox={base / 'box' / 'outbox.db'}", f"--plan={plan_file}",
             f"--port={port}", f"--ca={broker.ca_file}",
             f"--cert={cert.cert}", f"--key={cert.key}",
-            f"--reconnect-max={reconnect_max}",
+            f"--reconnect-max={args.reconnect_max}",
+            f"--probe-interval={args.probe_interval}", f"--window={args.window}",
         ],
         cwd=REPO, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -162,8 +134,7 @@ async def run(args: argparse.Namespace, base: Path) -> int:
         await upgrade_async(url)
         engine = create_engine(url)
         await seed_demo(engine)
-        jobs = await _before_outage(engine, args.prints)
-        plan = _plan(args.visits, args.lines, jobs)
+        plan = await _plan(engine, args.visits, args.lines, args.prints)
         plan_file = base / "plan.json"
         text = json.dumps([b.model_dump(mode="json") for b in plan])
         await asyncio.to_thread(plan_file.write_text, text)
@@ -172,17 +143,19 @@ async def run(args: argparse.Namespace, base: Path) -> int:
         ]
         raw_s = await _baseline(broker, payloads)
 
+        handlers = BoxEventHandlers(LiveHub(), engine).table()
         inbox = BoxInbox(
             engine,
             broker_settings(broker, "cloud-1"),
             "cloud-1",
-            BoxEventHandlers(LiveHub(), engine).table(),
+            handlers,
+            batch_max=args.batch_max,
         )
         inbox_task = asyncio.create_task(inbox.run())
         await inbox.wait_connected()
         async with FaultProxy(broker.host, broker.port) as proxy:
             proxy.cut()  # the clinic's line is down
-            box = _start_box(broker, base, plan_file, proxy.port, args.reconnect_max)
+            box = _start_box(broker, base, plan_file, proxy.port, args)
             assert box.stdout is not None
             filled = json.loads(await asyncio.to_thread(box.stdout.readline))
             # An 8-hour outage: the box's back-off has reached its ceiling long ago.
@@ -207,26 +180,45 @@ async def run(args: argparse.Namespace, base: Path) -> int:
                     )
                 )
             ).one()
+            offline = (
+                select(visits.c.id)
+                .join(patients, patients.c.id == visits.c.patient_id)
+                .where(patients.c.national_id.like("O2%"), visits.c.abnormal_code == "A020")
+            )
+            made = (
+                await conn.execute(select(func.count()).select_from(offline.subquery()))
+            ).scalar_one()
+            lines = (
+                await conn.execute(
+                    select(func.count()).where(
+                        orders.c.visit_id.in_(offline), orders.c.kind == "drug"
+                    )
+                )
+            ).scalar_one()
             printed = (
-                await conn.execute(select(func.count()).where(print_jobs.c.status == "done"))
+                await conn.execute(
+                    select(func.count()).where(
+                        print_jobs.c.visit_id.in_(offline), print_jobs.c.status == "done"
+                    )
+                )
             ).scalar_one()
         await engine.dispose()
         drain_s = total_s - t_connected
         n = len(plan)
-        print(f"resync after an outage ({args.db}); backlog as existing event types:")
         print(
-            "  note: the visits' order lines travel here as card.removed events of similar size; "
-            "continuity's offline visits (continuity.record: one event per visit with its orders "
-            "and print jobs) would be fewer, larger messages"
+            f"resync after an outage ({args.db}); backlog as continuity records "
+            f"(load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} "
+            "cores at the start)"
         )
         report(
-            "backlog events (visits / lines / prints)",
+            "backlog: continuity.record events (visits / order lines / print jobs)",
             f"{n} ({args.visits} / {args.lines} / {args.prints})",
         )
         report("backlog payload", f"{filled['payload_bytes'] / 1024:.0f} KiB")
         report(
             "link return → box connected (back-off)",
-            f"{t_connected:.2f} s (reconnect max {args.reconnect_max} s)",
+            f"{t_connected:.2f} s (reconnect max {args.reconnect_max} s, "
+            f"probe every {args.probe_interval} s)",
         )
         report(
             "box connected → all applied in the cloud",
@@ -238,10 +230,24 @@ async def run(args: argparse.Namespace, base: Path) -> int:
             f"{raw_s:.2f} s ({n / raw_s:.0f} msgs/s)",
         )
         report("drain / raw broker", f"{drain_s / raw_s:.1f}x")
-        report("check: stored / distinct / print jobs done", f"{stored} / {distinct} / {printed}")
-        report("box link", f"connects={done['connects']} resends={done['resends']}")
+        report("all in the cloud / raw broker", f"{total_s / raw_s:.1f}x")
+        report("settings", f"box window {args.window}, cloud run size {args.batch_max}")
+        report(
+            "check: events stored / distinct; visits / drug order lines / print jobs in the cloud",
+            f"{stored} / {distinct}; {made} / {lines} / {printed}",
+        )
+        report(
+            "box link",
+            f"connects={done['connects']} resends={done['resends']} "
+            f"probe_wakeups={done['probe_wakeups']}",
+        )
         report("cloud inbox", " ".join(f"{k}={v}" for k, v in sorted(inbox.stats.items())))
-        ok = stored == distinct == n and printed >= args.prints
+        ok = (
+            stored == distinct == n
+            and made == args.visits
+            and lines == args.lines // args.visits * args.visits
+            and printed == args.prints
+        )
         return 0 if ok else 1
     finally:
         if box is not None and box.poll() is None:
@@ -259,6 +265,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prints", type=int, default=150)
     p.add_argument("--db", choices=["pg", "sqlite"], default="pg")
     p.add_argument("--reconnect-max", type=float, default=MqttSettings().reconnect_max_s)
+    p.add_argument(
+        "--probe-interval",
+        type=float,
+        default=MqttSettings().probe_interval_s,
+        help="box reachability probe (0: off, the back-off alone)",
+    )
+    p.add_argument("--window", type=int, default=DEFAULT_WINDOW, help="box in-flight window")
+    p.add_argument(
+        "--batch-max", type=int, default=64, help="cloud inbox run size (1: one event per txn)"
+    )
     args = p.parse_args(argv)
     base = Path(tempfile.mkdtemp(prefix="clinicbox-resync-", dir="/tmp"))
     base.chmod(0o755)

@@ -21,6 +21,7 @@ from clinicbox_core.contracts.messages import EventBody
 from clinicbox_core.settings_models import MqttSettings
 from edge_agent.config import BoxSettings
 from edge_agent.link import CloudLink
+from edge_agent.link.cloud_link import DEFAULT_WINDOW
 from edge_agent.outbox import AsyncOutbox
 
 _BODIES = TypeAdapter(list[EventBody])
@@ -35,6 +36,7 @@ async def main(args: argparse.Namespace) -> int:
         cert_file=args.cert,
         key_file=args.key,
         reconnect_max_s=args.reconnect_max,
+        probe_interval_s=args.probe_interval,
     )
     settings = BoxSettings(
         box_id=args.box_id, tenant=args.tenant, data_dir=args.outbox.parent, mqtt=mqtt
@@ -57,7 +59,8 @@ async def main(args: argparse.Namespace) -> int:
     await link.wait_drained()
     await link.stop()
     await runner
-    print(json.dumps({"phase": "done", "connects": link.connects, "resends": link.resends}))
+    done = {"connects": link.connects, "resends": link.resends, "probe_wakeups": link.probe_wakeups}
+    print(json.dumps({"phase": "done", **done}))
     await outbox.close()
     return 0
 
@@ -72,8 +75,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--ca", type=Path, required=True)
     p.add_argument("--cert", type=Path, required=True)
     p.add_argument("--key", type=Path, required=True)
-    p.add_argument("--window", type=int, default=64)
+    p.add_argument("--window", type=int, default=DEFAULT_WINDOW)
     p.add_argument("--reconnect-max", type=float, default=30.0)
+    p.add_argument("--probe-interval", type=float, default=MqttSettings().probe_interval_s)
     return p.parse_args(argv)
 
 

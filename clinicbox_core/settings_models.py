@@ -20,3 +20,9 @@ class MqttSettings(BaseModel):
     keepalive_s: int = Field(default=30, ge=5, le=600)
     reconnect_min_s: float = Field(default=0.5, gt=0)
     reconnect_max_s: float = Field(default=30.0, gt=0)
+    probe_interval_s: float = Field(
+        default=1.0, ge=0, description="box: TCP reachability probe while disconnected (0: off)"
+    )
+    probe_spread_s: float = Field(
+        default=2.0, ge=0, description="box: random wait after a probe succeeds (fleet spread)"
+    )

@@ -16,6 +16,11 @@ Events of one box are applied in seq order: one whose predecessor is not stored 
 gap (after a short wait, in case another consumer is committing the predecessor) and the box is
 asked to resend from its last ack (``OutboxAck(resend=True)``, at most twice a second per box).
 
+Events already queued when one arrives are taken as a burst (at most ``batch_max``): each box's
+run of consecutive seqs in it is applied in one transaction (:mod:`cloud_plane.boxlink.batch`);
+a run that cannot be applied whole (gap, duplicate, failing handler, database error) falls back
+to one transaction per event, with every rule above.
+
 Acknowledgements are coalesced: after a burst (the local queue is empty, or every ``ack_every``
 messages) each box that sent something gets one ``OutboxAck(upto_seq=watermark)``.
 
@@ -51,6 +56,7 @@ from clinicbox_core.contracts import (
     parse_event,
 )
 from clinicbox_core.settings_models import MqttSettings
+from cloud_plane.boxlink.batch import apply_run
 from cloud_plane.boxlink.errors import (
     BoxLinkConnectFailed,
     BoxLinkError,
@@ -92,6 +98,7 @@ class BoxInbox:
         extra_subscriptions: Mapping[str, RawHandler] | None = None,
         max_attempts: int = 5,
         ack_every: int = 64,
+        batch_max: int = 64,
         connect_timeout_s: float = 10.0,
     ) -> None:
         self.engine = engine
@@ -105,6 +112,7 @@ class BoxInbox:
         self.extra_subscriptions = dict(extra_subscriptions or {})
         self.max_attempts = max_attempts
         self.ack_every = ack_every
+        self.batch_max = batch_max
         self.connect_timeout_s = connect_timeout_s
         self.stats: Counter[str] = Counter()
         self.last_error: BoxLinkError | None = None
@@ -213,9 +221,15 @@ class BoxInbox:
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         since_flush = 0
-        async for message in client.messages:
-            await self._dispatch(message)
-            since_flush += 1
+        messages = client.messages
+        while True:
+            # A burst: whatever is already queued (up to ``batch_max``), so a box's backlog is
+            # applied in runs of consecutive seqs, one transaction per run.
+            burst = [await anext(messages)]
+            while len(messages) > 0 and len(burst) < self.batch_max:
+                burst.append(await anext(messages))
+            await self._dispatch_burst(burst)
+            since_flush += len(burst)
             if (self._dirty or self._resend_wanted) and (
                 len(client.messages) == 0 or since_flush >= self.ack_every
             ):
@@ -241,6 +255,56 @@ class BoxInbox:
         except aiomqtt.MqttError as exc:
             raise BoxLinkUnavailable(topic=topic, reason=str(exc)) from exc
 
+    async def _dispatch_burst(self, burst: list[aiomqtt.Message]) -> None:
+        """Events grouped per box (order kept) and applied in runs; the rest one by one."""
+        runs: dict[tuple[str, str], list[tuple[Event, str]]] = {}
+        for message in burst:
+            parsed = self._as_event(message)
+            if parsed is None:
+                await self._dispatch(message)
+                continue
+            topic, event, text = parsed
+            runs.setdefault((topic.tenant, topic.box), []).append((event, text))
+        for (tenant, box_id), items in runs.items():
+            topic = Topic(tenant, box_id, Channel.EVT)
+            start = 0
+            while start < len(items):
+                end = start + 1
+                while end < len(items) and items[end][0].seq == items[end - 1][0].seq + 1:
+                    end += 1
+                chunk = items[start:end]
+                start = end
+                if len(chunk) >= 2:
+                    done = await apply_run(
+                        self.engine, tenant, [e for e, _ in chunk], self.handlers
+                    )
+                    if done:
+                        self.stats["runs"] += 1
+                        for _ in chunk:
+                            self._count(topic, Applied.APPLIED)
+                        continue
+                    self.stats["runs_split"] += 1
+                for event, text in chunk:
+                    await self._on_event(topic, text, event)
+
+    def _as_event(self, message: aiomqtt.Message) -> tuple[Topic, Event, str] | None:
+        """A well-formed event of the box its topic names, else ``None`` (dispatched alone)."""
+        if any(message.topic.matches(f) for f in self.extra_subscriptions):
+            return None
+        try:
+            topic = Topic.parse(str(message.topic))
+        except ValueError:
+            return None
+        if topic.channel is not Channel.EVT:
+            return None
+        raw = message.payload
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else str(raw)
+        try:
+            event = parse_event(text)
+        except ValidationError:
+            return None
+        return (topic, event, text) if event.box_id == topic.box else None
+
     async def _dispatch(self, message: aiomqtt.Message) -> None:
         for topic_filter, raw_handler in self.extra_subscriptions.items():
             if message.topic.matches(topic_filter):
@@ -265,9 +329,9 @@ class BoxInbox:
         elif topic.channel is Channel.CMD_RESULT:
             await self._on_command_result(topic, text)
 
-    async def _on_event(self, topic: Topic, text: str) -> None:
+    async def _on_event(self, topic: Topic, text: str, parsed: Event | None = None) -> None:
         try:
-            event = parse_event(text)
+            event = parsed or parse_event(text)
         except ValidationError as exc:
             seq = _loose_seq(text)
             if seq is None:

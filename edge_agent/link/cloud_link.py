@@ -46,8 +46,9 @@ from clinicbox_core.contracts import (
 )
 from clinicbox_core.errors import ClinicboxError
 from edge_agent.config import BoxSettings
-from edge_agent.link.errors import LinkError, LinkLost
+from edge_agent.link.errors import BrokerRefused, LinkError, LinkLost, TlsRejected
 from edge_agent.link.mqtt import connect, tls_context
+from edge_agent.link.probe import broker_reachable, pause_or_reachable
 from edge_agent.outbox import AckBeyondLastSeq, AsyncOutbox, OutboxDiskError
 from edge_agent.twin import BoxTwin
 
@@ -120,6 +121,7 @@ class CloudLink:
         self.last_error: LinkError | None = None
         self.connects = 0
         self.resends = 0
+        self.probe_wakeups = 0
 
     # ---- public -------------------------------------------------------------------------------
 
@@ -176,14 +178,33 @@ class CloudLink:
                     log.exception("box link session crashed; reconnecting")
                 if self._stop.is_set():
                     break
-                delay = self._backoff.next()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self._stop.wait()
+                await self._pause(self._backoff.next())
         finally:
             for task in list(self._command_tasks):
                 task.cancel()
             await asyncio.gather(*self._command_tasks, return_exceptions=True)
+
+    async def _pause(self, delay: float) -> None:
+        """The back-off sleep, cut short by a reachability probe (see :mod:`.probe`) unless
+        the broker itself turned us away (then only the back-off paces the attempts)."""
+        mqtt = self.settings.mqtt
+        rejected = isinstance(self.last_error, BrokerRefused) or (
+            isinstance(self.last_error, TlsRejected)
+            and self.last_error.params.get("side") != "handshake"
+        )
+        interval = 0.0 if rejected else mqtt.probe_interval_s
+
+        async def probe() -> bool:
+            return await broker_reachable(mqtt.host, mqtt.port)
+
+        if await pause_or_reachable(
+            delay,
+            interval_s=interval,
+            spread_s=mqtt.probe_spread_s,
+            probe=probe,
+            stopped=self._stop,
+        ):
+            self.probe_wakeups += 1
 
     # ---- one connection -----------------------------------------------------------------------
 
