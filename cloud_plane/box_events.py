@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clinicbox_core.contracts import BoxReported, CardInserted, Event, PrintResult, ScanRead
 from cloud_plane.boxlink import EventHandler, after_commit
+from cloud_plane.boxlink.store import txn_cache
 from cloud_plane.continuity.apply_visit import apply_record
 from cloud_plane.db.tables_clinic import tenants
 from cloud_plane.nhiops.sequence import CardSequencer, check_in
@@ -32,8 +33,12 @@ log = logging.getLogger(__name__)
 
 
 async def _tenant_id(conn: AsyncConnection, slug: str) -> int | None:
-    row = (await conn.execute(select(tenants.c.id).where(tenants.c.slug == slug))).first()
-    return int(row.id) if row is not None else None
+    cache = txn_cache(conn)  # a run of one box's events asks for the same tenant each time
+    if ("tenant_id", slug) not in cache:
+        row = (await conn.execute(select(tenants.c.id).where(tenants.c.slug == slug))).first()
+        cache[("tenant_id", slug)] = int(row.id) if row is not None else None
+    found = cache[("tenant_id", slug)]
+    return found if isinstance(found, int) else None
 
 
 async def _pharmacy_id(conn: AsyncConnection, slug: str) -> int | None:

@@ -24,7 +24,7 @@ from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clinicbox_core.contracts import Event
-from cloud_plane.boxlink.store import AFTER_COMMIT_KEY, EventHandler, _now
+from cloud_plane.boxlink.store import AFTER_COMMIT_KEY, TXN_CACHE_KEY, EventHandler, _now
 from cloud_plane.db.tables_boxlink import box_dead_letter, box_inbox
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ async def apply_run(
     try:
         async with engine.connect() as conn:
             conn.info.pop(AFTER_COMMIT_KEY, None)
+            conn.info.pop(TXN_CACHE_KEY, None)
             trans = await conn.begin()
             try:
                 lo = first - 1 if first > 1 else first
@@ -103,9 +104,11 @@ async def apply_run(
                     )
                 )
                 callbacks = conn.info.pop(AFTER_COMMIT_KEY, [])
+                conn.info.pop(TXN_CACHE_KEY, None)
                 await trans.commit()
             except BaseException:
                 conn.info.pop(AFTER_COMMIT_KEY, None)
+                conn.info.pop(TXN_CACHE_KEY, None)
                 if trans.is_active:
                     await trans.rollback()
                 raise

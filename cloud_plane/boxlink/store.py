@@ -42,6 +42,17 @@ def after_commit(conn: AsyncConnection, callback: Callable[[], object]) -> None:
     conn.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
 
 
+TXN_CACHE_KEY = "clinicbox.txn_cache"
+
+
+def txn_cache(conn: AsyncConnection) -> dict[object, object]:
+    """A dict that lives as long as the inbox's current transaction (cleared when the inbox
+    starts and ends one): handlers keep lookups there that a run of events repeats (the box's
+    tenant and actor), never across transactions."""
+    cache: dict[object, object] = conn.info.setdefault(TXN_CACHE_KEY, {})
+    return cache
+
+
 WATERMARK_SCAN = 500  # inbox rows read per step when advancing the watermark
 
 
@@ -75,6 +86,7 @@ async def apply_event(
     """
     async with engine.connect() as conn:
         conn.info.pop(AFTER_COMMIT_KEY, None)
+        conn.info.pop(TXN_CACHE_KEY, None)
         trans = await conn.begin()
         if event.seq > 1 and not await _stored_txn(conn, event.box_id, event.seq - 1):
             duplicate = await _stored_txn(conn, event.box_id, event.seq)
@@ -108,9 +120,11 @@ async def apply_event(
             )
         except BaseException:
             conn.info.pop(AFTER_COMMIT_KEY, None)
+            conn.info.pop(TXN_CACHE_KEY, None)
             await trans.rollback()
             raise
         callbacks: list[Callable[[], object]] = conn.info.pop(AFTER_COMMIT_KEY, [])
+        conn.info.pop(TXN_CACHE_KEY, None)
         try:
             await trans.commit()
         except IntegrityError:

@@ -139,19 +139,10 @@ async def raise_counter(ctx: Ctx, name: str, at_least: int) -> None:
     stmt = dialect.insert(counters).values(tenant_id=ctx.actor.tenant_id, name=name, value=at_least)
     stmt = stmt.on_conflict_do_update(
         index_elements=[counters.c.tenant_id, counters.c.name],
-        set_={"value": counters.c.value},
-        where=counters.c.value < at_least,
+        set_={"value": stmt.excluded.value},
+        where=counters.c.value < stmt.excluded.value,
     )
     await ctx.conn.execute(stmt)
-    await ctx.conn.execute(
-        update(counters)
-        .where(
-            counters.c.tenant_id == ctx.actor.tenant_id,
-            counters.c.name == name,
-            counters.c.value < at_least,
-        )
-        .values(value=at_least)
-    )
 
 
 async def _cloud_patient(ctx: Ctx, patient_id: int) -> JsonRow | None:

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clinicbox_core.contracts import ContinuityRecord, Event
+from cloud_plane.boxlink.store import txn_cache
 from cloud_plane.continuity.apply import (
     Ctx,
     apply_patient,
@@ -27,6 +28,7 @@ from cloud_plane.continuity.rowcodec import JsonRow, decode, digest, encode
 from cloud_plane.db.tables_clinic import bills, diagnoses, orders, print_jobs, visits
 from cloud_plane.icupload.service import queue_made_up_later
 from cloud_plane.services import audit
+from cloud_plane.services.actor import Actor
 from cloud_plane.services.counters import next_value
 from cloud_plane.services.registration import system_actor
 
@@ -111,23 +113,32 @@ async def _insert_visit(ctx: Ctx, record: ContinuityRecord, patient_id: int) -> 
     return new_id
 
 
-async def _overwrite(ctx: Ctx, record: ContinuityRecord, visit_id: int, patient_id: int) -> None:
-    """The visit and its children as the box has them."""
+async def _overwrite(
+    ctx: Ctx, record: ContinuityRecord, visit_id: int, patient_id: int, *, fresh: bool = False
+) -> None:
+    """The visit and its children as the box has them (``fresh``: the visit was just inserted,
+    so it has no children to delete)."""
     assert record.visit is not None
     offline = decode(visits, record.visit)
     fields = {k: offline[k] for k in VISIT_FIELDS if k in offline}
     fields["updated_at"] = offline.get("updated_at")
     await ctx.conn.execute(update(visits).where(visits.c.id == visit_id).values(**fields))
-    for table in reversed(_CHILDREN):
-        await ctx.conn.execute(delete(table).where(table.c.visit_id == visit_id))
+    if not fresh:
+        for table in reversed(_CHILDREN):
+            await ctx.conn.execute(delete(table).where(table.c.visit_id == visit_id))
     rows = {"diagnoses": record.diagnoses, "orders": record.orders}
     rows["bills"] = [record.bill] if record.bill is not None else []
     for table in _CHILDREN:
+        batch = []
         for row in rows[table.name]:
             values = decode(table, row)
             values.pop("id", None)
             values.update(tenant_id=ctx.actor.tenant_id, visit_id=visit_id)
-            await ctx.conn.execute(insert(table).values(**values))
+            batch.append(values)
+        # One executemany per table; rows of a table share their keys (one encoder wrote them).
+        for keys in {tuple(sorted(v)) for v in batch}:
+            same = [v for v in batch if tuple(sorted(v)) == keys]
+            await ctx.conn.execute(insert(table), same)
     await audit.record(
         ctx.conn, ctx.actor, "update", "visit", visit_id, patient_id=patient_id,
         status=fields.get("status"), via="continuity",
@@ -168,7 +179,7 @@ async def apply_visit(ctx: Ctx, record: ContinuityRecord, patient_id: int) -> in
         return int(known.cloud_id)
     if record.visit_origin == "box" and known is None:
         visit_id = await _insert_visit(ctx, record, patient_id)
-        await _overwrite(ctx, record, visit_id, patient_id)
+        await _overwrite(ctx, record, visit_id, patient_id, fresh=True)
     else:
         visit_id = int(known.cloud_id) if known is not None else key
         cloud, now = await cloud_visit_digest(ctx.conn, visit_id)
@@ -199,7 +210,12 @@ async def apply_record(conn: AsyncConnection, tenant: str, event: Event) -> int 
     """The ``continuity.record`` handler: the cloud id of the visit (or None for a patient)."""
     record = event.body
     assert isinstance(record, ContinuityRecord)
-    ctx = Ctx(conn, await system_actor(conn, tenant, event.box_id), event)
+    cache = txn_cache(conn)  # a run of one box's records: one actor lookup
+    actor = cache.get(("system_actor", tenant, event.box_id))
+    if not isinstance(actor, Actor):
+        actor = await system_actor(conn, tenant, event.box_id)
+        cache[("system_actor", tenant, event.box_id)] = actor
+    ctx = Ctx(conn, actor, event)
     patient_id = await apply_patient(ctx, record)
     if record.visit is None:
         return None
