@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clinicbox_core.contracts import ContinuityRecord
+from clinicbox_core.errors import ValidationFailed
 from clinicbox_core.nhi.card import NhiCardBasic
 from cloud_plane.continuity.rowcodec import JsonRow
 from cloud_plane.db.tables_clinic import staff, tenants
@@ -64,7 +65,7 @@ async def template_visit(
                     select(drugs.c.code)
                     .where(drugs.c.demo_value.is_(True))
                     .order_by(drugs.c.code)
-                    .limit(orders)
+                    .limit(orders * 20)
                 )
             )
             .scalars()
@@ -73,11 +74,20 @@ async def template_visit(
     async with engine.begin() as conn:
         await consultation.start_consultation(conn, doctor, visit.id)
         await consultation.add_diagnosis(conn, doctor, visit.id, "J06.9")
-        for code in codes:
-            await order_svc.add_drug_order(
-                conn, doctor, visit.id, drug_code=code, dose=Decimal(1), frequency="TID",
-                route="PO", days=3,
-            )  # fmt: skip
+        added = 0
+        for code in codes:  # the first ``orders`` demo drugs in force today at a dose of 1
+            if added == orders:
+                break
+            try:
+                await order_svc.add_drug_order(
+                    conn, doctor, visit.id, drug_code=code, dose=Decimal(1), frequency="TID",
+                    route="PO", days=3,
+                )  # fmt: skip
+            except ValidationFailed:
+                continue
+            added += 1
+        if added < orders:
+            raise SystemExit(f"only {added} demo drugs can be prescribed today")
         await finish.finish_consultation(conn, doctor, visit.id)
         await billing.compute_bill(conn, front, visit.id)
         await billing.settle(conn, front, visit.id, 1000)

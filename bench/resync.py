@@ -124,6 +124,7 @@ async def run(args: argparse.Namespace, base: Path) -> int:
     pg: PrivateCluster | None = None
     box: subprocess.Popen[str] | None = None
     try:
+        broker.bind_box(DEMO_BOX, DEMO_TENANT)  # the ACL binds the box to its clinic
         broker.start()
         if args.db == "pg":
             pg = PrivateCluster(base / "pg")
