@@ -3,7 +3,8 @@
 pcscd and its vpcd reader are machine-wide singletons; a second test run or ``make demo`` on the
 same machine would put cards into this run's reader. Each run therefore starts its own pcscd
 (:mod:`clinicbox.runtime.pcscd_private`) before any test touches PC/SC, and every process the
-tests start inherits it through the environment. Without root (no mount namespace) the system
+tests start inherits it through the environment. Under pytest-xdist every worker is such a run
+(the controller, which runs no test, starts none). Without root (no mount namespace) the system
 pcscd is used, as before. An already-exported ``PCSCLITE_CSOCK_NAME`` is respected.
 """
 
@@ -27,12 +28,20 @@ def pytest_configure(config: pytest.Config) -> None:
     global _private
     if os.environ.get(SOCKET_ENV):
         return
+    if _is_xdist_controller(config):
+        return  # each worker starts its own; the controller runs no test
+
     workdir = Path(tempfile.mkdtemp(prefix="clinicbox-pcscd-"))
     try:
         _private = start_private_pcscd(workdir)
     except (PcscdUnavailable, OSError, subprocess.SubprocessError) as exc:
         # a machine where it cannot start (no root, a very slow start) still runs the suite
         warnings.warn(f"using the system pcscd: {exc}", stacklevel=1)
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    workers = config.getoption("numprocesses", default=None) if hasattr(config, "option") else None
+    return not hasattr(config, "workerinput") and bool(workers)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
