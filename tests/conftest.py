@@ -17,11 +17,17 @@ import warnings
 from pathlib import Path
 
 import pytest
+from playwright.async_api import expect
 
 from clinicbox.runtime.pcscd import SOCKET_ENV, PcscdUnavailable
 from clinicbox.runtime.pcscd_private import PrivatePcscd, start_private_pcscd
 
 _private: PrivatePcscd | None = None
+
+# Browser assertions wait up to 20 s (Playwright's default is 5 s): a page that reloads after a
+# print or a live event takes longer than that on a loaded 2-core CI machine. A missing element
+# still fails; it just fails later.
+expect.set_options(timeout=20_000)
 
 
 def pytest_configure(config: pytest.Config) -> None:

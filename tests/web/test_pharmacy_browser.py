@@ -15,7 +15,7 @@ import pytest
 from pharmacy_steps import card_at_box, pharmacy_codes, slip_code
 from playwright.async_api import Browser as PwBrowser
 from playwright.async_api import Page, expect
-from web_chromium import SHOTS
+from web_chromium import SHOTS, wait_focus
 from web_env import WebEnv
 from web_steps import new_national_id
 
@@ -29,7 +29,7 @@ async def login_pharmacist(page: Page, base: str, env: WebEnv) -> None:
     spec = env.info.clinic("demo-pharmacy")
     login = next(x for x in spec.logins if x.username == "pharmacist")
     await page.goto(base + "/login")
-    await page.wait_for_function("document.activeElement?.name === 'institution_code'")
+    await wait_focus(page, "institution_code")
     for text in (spec.nhi_code, login.username, login.password):
         await page.keyboard.type(text)
         await page.keyboard.press("Tab")

@@ -32,7 +32,7 @@ ARGS = [
 async def keyboard_login(page: Page, base: str, code: str, user: str, password: str) -> None:
     await page.goto(base + "/login")
     # the institution code field has autofocus; wait until the browser has applied it
-    await page.wait_for_function("document.activeElement?.name === 'institution_code'")
+    await wait_focus(page, "institution_code")
     await page.keyboard.type(code)
     await page.keyboard.press("Tab")
     await page.keyboard.type(user)
@@ -70,7 +70,7 @@ async def choose(page: Page, name: str, text: str) -> None:
         await page.keyboard.press(key)
 
 
-async def wait_focus(page: Page, name: str, *, polls: int = 200) -> None:
+async def wait_focus(page: Page, name: str, *, polls: int = 600) -> None:
     """Wait until the field ``name`` has the focus (autofocus after a page load). Polled from
     here: ``wait_for_function`` evaluates strings, which the pages' CSP forbids."""
     for _ in range(polls):
