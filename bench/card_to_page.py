@@ -165,13 +165,13 @@ async def run(cards: int) -> None:
     total = [shown[k] / 1000 - inserted[k] for k in inserted]
     pcsc = [read[k] - inserted[k] for k in inserted if k in read]
     link = [registered[k] - read[k] for k in inserted if k in read and k in registered]
-    page = [shown[k] / 1000 - registered[k] for k in inserted if k in registered]
+    to_page = [shown[k] / 1000 - registered[k] for k in inserted if k in registered]
     ours = [shown[k] / 1000 - read[k] for k in inserted if k in read]
     report("MQTT QoS1 round trip (TLS broker, baseline)", summary_ms(rtt))
     report("card insert → row on page (total)", summary_ms(total))
     report("  insert → box read the card (pcscd poll)", summary_ms(pcsc))
     report("  box read → visit registered in the cloud", summary_ms(link))
-    report("  visit registered → row on page (SSE)", summary_ms(page))
+    report("  visit registered → row on page (SSE)", summary_ms(to_page))
     report("  box read → row on page (our stack)", summary_ms(ours))
     from bench.stats import percentile
 

@@ -15,7 +15,7 @@ echo "test: PostgreSQL at ${CLINICBOX_TEST_PG_URL}"
 
 ruff check .
 ruff format --check .
-mypy clinicbox clinicbox_core edge_agent cloud_plane devsim nhi_sandbox
+mypy clinicbox clinicbox_core edge_agent cloud_plane devsim nhi_sandbox bench
 # Two workers by default: most tests wait on processes, brokers and browsers rather than compute.
 # Each worker has its own private pcscd (tests/conftest.py); a test file stays on one worker.
 pytest -q -p no:cacheprovider -n "${CLINICBOX_TEST_WORKERS:-2}" --dist loadfile "$@"

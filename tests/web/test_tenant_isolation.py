@@ -66,11 +66,13 @@ ID_ROUTES: dict[str, dict[str, str] | None] = {
     "visit_rx_print": {},
 }
 # Routes whose path parameter is not a tenant-scoped id: the public pages are found by clinic
-# slug (and a patient's booking by their verified identity, tests/web/test_booking_pages.py),
-# and a close-out report by day within the logged-in clinic.
+# slug (and a patient's booking by their verified identity, tests/web/test_booking_pages.py;
+# a pharmacy pick-up likewise, tests/cloud_db/test_pickup_booking.py), and a close-out report by
+# day within the logged-in clinic.
 NOT_ID_ROUTES = frozenset({
     "closeout_report", "display", "display_board", "display_events", "book_clinic", "book_code",
     "book_verify", "book_post", "book_mine", "book_cancel",
+    "pickup", "pickup_code", "pickup_verify", "pickup_post", "pickup_cancel",
 })  # fmt: skip
 _PARAM = re.compile(r"\{(\w+)\}")
 
