@@ -53,3 +53,19 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _private is not None:
         _private.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show every fault test's count line (``[fault:<name>] created=N cloud=N ...``) in the
+    run's output, passed tests included: the counts are the result, not debugging output."""
+    lines: list[str] = []
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "") != "call":
+                continue
+            captured = f"{report.capstdout}\n{report.capstderr}"
+            lines += [x.strip() for x in captured.splitlines() if x.strip().startswith("[fault:")]
+    if lines:
+        terminalreporter.section("fault test counts")
+        for line in lines:
+            terminalreporter.write_line(line)
