@@ -32,6 +32,7 @@ import aiomqtt
 
 from bench.stats import report, summary_ms
 from clinicbox.demo import DEMO_TENANT, DemoStack
+from clinicbox.runtime.chromium import chromium_browser
 from clinicbox_core.nhi.id_number import check_digit
 from devsim.card_control import control
 
@@ -111,26 +112,12 @@ def milestones(stack: DemoStack, names: list[str]) -> tuple[dict[str, float], di
 
 
 async def run(cards: int) -> None:
-    from playwright.async_api import async_playwright
-
     with tempfile.TemporaryDirectory() as tmp:
         stack = DemoStack(Path(tmp))
         await asyncio.to_thread(stack.start_all)
         try:
             rtt = await mqtt_round_trip(stack, 200)
-            async with async_playwright() as pw:
-                browser = await pw.chromium.launch(
-                    executable_path="/usr/bin/chromium",
-                    args=[
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--no-first-run",
-                    ],
-                )
+            async with chromium_browser() as browser:
                 page = await browser.new_page()
                 assert stack.info is not None
                 clinic = stack.info.clinic(DEMO_TENANT)
@@ -158,7 +145,6 @@ async def run(cards: int) -> None:
                     # fraction of it so the pcscd share is sampled, not phase-locked.
                     await asyncio.sleep(random.uniform(0, 0.45))
                 shown: dict[str, float] = await page.evaluate("() => window.__rows")
-                await browser.close()
             read, registered = milestones(stack, list(inserted))
         finally:
             await asyncio.to_thread(stack.stop_all)

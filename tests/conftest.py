@@ -1,4 +1,5 @@
-"""Session-wide set-up shared by every test directory: a private pcscd for this test run.
+"""Session-wide set-up shared by every test directory: a private pcscd for this test run, the
+Chromium fixture, and the fault-test count summary.
 
 pcscd and its vpcd reader are machine-wide singletons; a second test run or ``make demo`` on the
 same machine would put cards into this run's reader. Each run therefore starts its own pcscd
@@ -14,11 +15,13 @@ import os
 import subprocess
 import tempfile
 import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Browser, expect
 
+from clinicbox.runtime.chromium import CHROMIUM, chromium_browser
 from clinicbox.runtime.pcscd import SOCKET_ENV, PcscdUnavailable
 from clinicbox.runtime.pcscd_private import PrivatePcscd, start_private_pcscd
 
@@ -69,3 +72,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("fault test counts")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless (every browser test in every directory uses this one)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed")
+    async with chromium_browser() as browser:
+        yield browser

@@ -11,32 +11,21 @@ import json
 import math
 import re
 import urllib.request
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from e2e_helpers import cloud_rows, demo_login, wait_for
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from clinicbox.demo import DemoStack
+from clinicbox.runtime.chromium import CHROMIUM
 from clinicbox_core.nhi.id_number import check_digit
 from devsim.card_control import control
 
 pytestmark = [pytest.mark.browser, pytest.mark.hardware]
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark.append(
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 )
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PATIENT = "林志明"
 
 
@@ -44,16 +33,6 @@ def nhi_drug_copay(points: int) -> int:
     """基層 drug copay from 2023-07-01 (shared/reference/nhi.md §8), written out independently of
     clinicbox_core so the test checks the implementation: ≤100 → 0, 20 per started 100, cap 200."""
     return 0 if points <= 100 else min(200, 20 * math.ceil((points - 100) / 100))
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def login(page: Page, stack: DemoStack, username: str) -> None:

@@ -5,8 +5,6 @@ cloud returns, the pages move back and the visit is in the cloud with its IC upl
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from e2e_helpers import (
@@ -18,29 +16,18 @@ from e2e_helpers import (
     reported_working_set,
     wait_for,
 )
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from clinicbox.demo import DemoStack
+from clinicbox.runtime.chromium import CHROMIUM
 from clinicbox_core.nhi.id_number import check_digit
 
 pytestmark = [pytest.mark.browser, pytest.mark.hardware]
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark.append(
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 )
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PATIENT = "離線測試人"
 BANNER = "離線作業模式"
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def sign_in(page: Page, stack: DemoStack, username: str) -> None:

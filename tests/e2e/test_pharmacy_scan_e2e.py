@@ -8,26 +8,24 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from e2e_helpers import cloud_rows, wait_for
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from clinicbox.demo import DEMO_TENANT, DemoStack
+from clinicbox.runtime.chromium import CHROMIUM
 from clinicbox_core.nhi.id_number import check_digit
 from clinicbox_core.prescription.payload import RxItem, RxKind, RxPayload
 from clinicbox_core.prescription.qr_codec import encode_rx
 
 pytestmark = [pytest.mark.browser, pytest.mark.hardware]
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark.append(
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 )
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +46,6 @@ def scanner_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[De
             os.environ["CLINICBOX_BOX__SCANNERS"] = old
         os.close(master)
         os.close(slave)
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def test_serial_scan_reaches_the_pharmacists_page(

@@ -20,7 +20,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from fleet_helpers import Console, cloud_rows, start_claim_box, tls, wait_for
-from playwright.async_api import async_playwright
+from playwright.async_api import Browser
 
 from clinicbox.demo import DEMO_BOX, DEMO_TENANT, VENDOR_LOGIN, DemoStack
 from clinicbox.runtime.pki import CertPair
@@ -28,8 +28,6 @@ from clinicbox.runtime.ports import free_port
 from edge_agent.link import TlsRejected, diagnose
 
 NEW_BOX = "SN-E2E-0002"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 SHOTS = Path(tempfile.gettempdir()) / "clinicbox-screenshots"
 
 
@@ -233,51 +231,39 @@ async def test_rotation_and_restart_keep_the_box_working(
     )
 
 
-@pytest.fixture
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
-    return CHROMIUM
-
-
 @pytest.mark.browser
-async def test_vendor_console_in_a_browser(stack: DemoStack, chromium_path: Path) -> None:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        try:
-            page = await (await browser.new_context(locale="zh-TW")).new_page()
-            await page.goto(stack.url + "/vendor")
-            await page.wait_for_url(re.compile(r".*/vendor/login.*"))
-            await page.fill("#vendor_login-username", VENDOR_LOGIN[0])
-            await page.fill("#vendor_login-password", VENDOR_LOGIN[1])
-            await page.click("button[type=submit].primary")
-            await page.wait_for_url(re.compile(r".*/vendor$"))
-            assert await page.locator(f'tr[data-box="{DEMO_BOX}"]').count() == 1
-            # filters: the demo box is online, so "offline" hides it
-            await page.select_option("#filter-online", "no")
-            await page.click("form[aria-label] button[type=submit]")
-            await page.wait_for_url(re.compile(r".*online=no.*"))
-            assert await page.locator(f'tr[data-box="{DEMO_BOX}"]').count() == 0
-            await page.select_option("#filter-online", "yes")
-            await page.select_option("#filter-clinic", DEMO_TENANT)
-            await page.click("form[aria-label] button[type=submit]")
-            await page.wait_for_url(re.compile(r".*online=yes.*"))
-            await page.click(f'tr[data-box="{DEMO_BOX}"] a')
-            await page.wait_for_url(re.compile(rf".*/vendor/boxes/{DEMO_BOX}$"))
-            assert "裝置雙生狀態" in await page.content()
-            done = await page.locator('tr[data-kind="printer.test_page"][data-status="ok"]').count()
-            await page.select_option("#command-command_kind", "printer.test_page")
-            await page.click("#send-command")
-            rows = page.locator('tr[data-kind="printer.test_page"][data-status="ok"]')
-            for _ in range(600):
-                if await rows.count() > done:
-                    break
-                await page.wait_for_timeout(100)
-                await page.reload()
-            assert await rows.count() > done
-            await page.screenshot(path=str(SHOTS / "vendor-box.png"), full_page=True)
-        finally:
-            await browser.close()
+async def test_vendor_console_in_a_browser(stack: DemoStack, chromium: Browser) -> None:
+    page = await (await chromium.new_context(locale="zh-TW")).new_page()
+    await page.goto(stack.url + "/vendor")
+    await page.wait_for_url(re.compile(r".*/vendor/login.*"))
+    await page.fill("#vendor_login-username", VENDOR_LOGIN[0])
+    await page.fill("#vendor_login-password", VENDOR_LOGIN[1])
+    await page.click("button[type=submit].primary")
+    await page.wait_for_url(re.compile(r".*/vendor$"))
+    assert await page.locator(f'tr[data-box="{DEMO_BOX}"]').count() == 1
+    # filters: the demo box is online, so "offline" hides it
+    await page.select_option("#filter-online", "no")
+    await page.click("form[aria-label] button[type=submit]")
+    await page.wait_for_url(re.compile(r".*online=no.*"))
+    assert await page.locator(f'tr[data-box="{DEMO_BOX}"]').count() == 0
+    await page.select_option("#filter-online", "yes")
+    await page.select_option("#filter-clinic", DEMO_TENANT)
+    await page.click("form[aria-label] button[type=submit]")
+    await page.wait_for_url(re.compile(r".*online=yes.*"))
+    await page.click(f'tr[data-box="{DEMO_BOX}"] a')
+    await page.wait_for_url(re.compile(rf".*/vendor/boxes/{DEMO_BOX}$"))
+    assert "裝置雙生狀態" in await page.content()
+    done = await page.locator('tr[data-kind="printer.test_page"][data-status="ok"]').count()
+    await page.select_option("#command-command_kind", "printer.test_page")
+    await page.click("#send-command")
+    rows = page.locator('tr[data-kind="printer.test_page"][data-status="ok"]')
+    for _ in range(600):
+        if await rows.count() > done:
+            break
+        await page.wait_for_timeout(100)
+        await page.reload()
+    assert await rows.count() > done
+    await page.screenshot(path=str(SHOTS / "vendor-box.png"), full_page=True)
 
 
 async def test_clinic_and_vendor_logins_do_not_cross(stack: DemoStack, console: Console) -> None:

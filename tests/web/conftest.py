@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser as PwBrowser
-from playwright.async_api import async_playwright
-from web_chromium import ARGS, CHROMIUM
 from web_env import BACKENDS, Seeded, WebEnv, new_database, seed, start_env, stop_env
 
 from cloud_plane.db.engine import upgrade
@@ -43,20 +39,3 @@ async def env(seeded: Seeded) -> AsyncIterator[WebEnv]:
         yield e
     finally:
         await stop_env(e)
-
-
-@pytest.fixture
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def chromium(chromium_path: Path) -> AsyncIterator[PwBrowser]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium_path), args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from playwright.async_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Screenshots refresh docs/screenshots/ only on request (CLINICBOX_SCREENSHOTS=update), so a
 # test run leaves the work tree clean.
 SHOTS = (
@@ -18,15 +17,6 @@ SHOTS = (
     if os.environ.get("CLINICBOX_SCREENSHOTS") == "update"
     else Path(tempfile.gettempdir()) / "clinicbox-screenshots"
 )
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 async def keyboard_login(page: Page, base: str, code: str, user: str, password: str) -> None:
