@@ -14,6 +14,7 @@ Blocking (sqlite3): call from a thread (``asyncio.to_thread``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -102,36 +103,42 @@ class BundleStore:
         )
         return [_row(r) for r in cur]
 
-    def apply(self, header: BundleHeader, delta: BundleDelta) -> StoredVersion:
-        """Make ``header.version`` current (see the module docstring); refusals are typed."""
-        kind = header.kind
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One ``BEGIN IMMEDIATE`` transaction under the store's lock; rolled back on any error."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                current = self.version(kind)
-                if current is not None and header.version <= current.version:
-                    raise BundleOutdated(
-                        kind=kind.value, version=header.version, current=current.version
-                    )
-                if header.is_delta and (
-                    current is None
-                    or current.version != header.base_version
-                    or current.digest != header.base_digest
-                ):
-                    raise BundleBaseMismatch(
-                        kind=kind.value,
-                        base=header.base_version,
-                        current=current.version if current else 0,
-                    )
-                self._write_version(header, delta, current if header.is_delta else None)
-                found, count = self._digest(kind, header.version)
-                if found != header.target_digest or count != header.row_count:
-                    raise BundleDigestMismatch(kind=kind.value, version=header.version)
-                self._swap(header, count)
+                yield
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def apply(self, header: BundleHeader, delta: BundleDelta) -> StoredVersion:
+        """Make ``header.version`` current (see the module docstring); refusals are typed."""
+        kind = header.kind
+        with self._transaction():
+            current = self.version(kind)
+            if current is not None and header.version <= current.version:
+                raise BundleOutdated(
+                    kind=kind.value, version=header.version, current=current.version
+                )
+            if header.is_delta and (
+                current is None
+                or current.version != header.base_version
+                or current.digest != header.base_digest
+            ):
+                raise BundleBaseMismatch(
+                    kind=kind.value,
+                    base=header.base_version,
+                    current=current.version if current else 0,
+                )
+            self._write_version(header, delta, current if header.is_delta else None)
+            found, count = self._digest(kind, header.version)
+            if found != header.target_digest or count != header.row_count:
+                raise BundleDigestMismatch(kind=kind.value, version=header.version)
+            self._swap(header, count)
         stored = self.version(kind)
         assert stored is not None
         return stored
@@ -206,30 +213,24 @@ class BundleStore:
 
     def revert(self, kind: BundleKind) -> StoredVersion:
         """Make the previous version current again (operator action); one transaction."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                previous = self.version(kind, "previous")
-                if previous is None:
-                    raise BundleBaseMismatch(kind=kind.value, base=None, current=0)
-                # Swap the two roles: delete both rows and insert them back swapped (the
-                # unique (kind, role) index is checked per row, so an UPDATE cannot swap).
-                k = kind.value
-                rows = self._db.execute(
-                    "SELECT kind, version, digest, row_count, role, applied_at"
-                    " FROM bundle_version WHERE kind = ?",
-                    (k,),
-                ).fetchall()
-                self._db.execute("DELETE FROM bundle_version WHERE kind = ?", (k,))
-                swap = {"current": "previous", "previous": "current"}
-                self._db.executemany(
-                    "INSERT INTO bundle_version VALUES (?, ?, ?, ?, ?, ?)",
-                    [(*r[:4], swap[r[4]], r[5]) for r in rows],
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._transaction():
+            previous = self.version(kind, "previous")
+            if previous is None:
+                raise BundleBaseMismatch(kind=kind.value, base=None, current=0)
+            # Swap the two roles: delete both rows and insert them back swapped (the
+            # unique (kind, role) index is checked per row, so an UPDATE cannot swap).
+            k = kind.value
+            rows = self._db.execute(
+                "SELECT kind, version, digest, row_count, role, applied_at"
+                " FROM bundle_version WHERE kind = ?",
+                (k,),
+            ).fetchall()
+            self._db.execute("DELETE FROM bundle_version WHERE kind = ?", (k,))
+            swap = {"current": "previous", "previous": "current"}
+            self._db.executemany(
+                "INSERT INTO bundle_version VALUES (?, ?, ?, ?, ?, ?)",
+                [(*r[:4], swap[r[4]], r[5]) for r in rows],
+            )
         stored = self.version(kind)
         assert stored is not None
         return stored
